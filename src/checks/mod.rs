@@ -1,0 +1,300 @@
+//! Checks: small named rules, each tied to requirement ids, that turn a case and its
+//! observation into verdicts. Run-wide checks read the run's aggregate (all observations).
+//!
+//! Owns: judging. Must not: do I/O, send requests, or format output. A server's misbehaviour
+//! is a `Verdict`, never an `Err`.
+
+mod error_body;
+mod expect;
+mod run_wide;
+mod success;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::exec::{Observation, Response};
+use crate::generate::{Case, Method};
+use crate::profile::{Profile, Schemas};
+use crate::spec::Severity;
+
+/// What one check concluded about one requirement for one case (or for the run).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub check: &'static str,
+    pub requirement: &'static str,
+    pub outcome: Outcome,
+    /// Stable wording, the same for every case that shows the problem (findings group on it).
+    pub title: String,
+    /// What this case showed.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Flag(Severity),
+    Skip,
+}
+
+/// Everything a per-case check may read.
+pub struct CaseContext<'a> {
+    pub profile: Profile,
+    pub case: &'a Case,
+    pub observation: &'a Observation,
+    pub schemas: &'a Schemas,
+    /// Harness clock, seconds since the epoch, when the response arrived.
+    pub now: u64,
+    /// Whether the run carries an initial access token.
+    pub has_token: bool,
+}
+
+impl CaseContext<'_> {
+    pub fn response(&self) -> Option<&Response> {
+        self.observation.response.as_ref()
+    }
+    pub fn status(&self) -> Option<u16> {
+        self.response().map(|r| r.status)
+    }
+    pub fn body(&self) -> Option<Map<String, Value>> {
+        self.observation.json_object()
+    }
+    /// The JSON object the case sent, if it sent one.
+    pub fn sent(&self) -> Option<&Map<String, Value>> {
+        self.case.request.body.json_object()
+    }
+    /// The server registered a client: a 2xx to a POST whose body is not an error.
+    pub fn registered(&self) -> bool {
+        self.case.request.method == Method::Post
+            && self.status().is_some_and(|s| (200..300).contains(&s))
+            && !self.body().is_some_and(|b| b.contains_key("error"))
+    }
+    /// The server refused with a client error.
+    pub fn refused(&self) -> bool {
+        self.status().is_some_and(|s| (400..500).contains(&s))
+    }
+    /// The case's first requirement that applies under the profile.
+    pub fn case_requirement(&self) -> &'static str {
+        self.case
+            .requirements
+            .iter()
+            .copied()
+            .find(|id| crate::spec::requirement(id).is_some_and(|r| self.profile.applies(r)))
+            .unwrap_or("R7591-3-a")
+    }
+    /// Passes every requirement of the case that applies under the profile.
+    pub fn pass_case_requirements(&self, out: &mut Out) {
+        for id in &self.case.requirements {
+            if crate::spec::requirement(id).is_some_and(|r| self.profile.applies(r)) {
+                out.pass(id);
+            }
+        }
+    }
+    /// Whether the case expected the server to refuse.
+    pub fn expects_refusal(&self) -> bool {
+        matches!(
+            self.case.expectation,
+            crate::generate::Expectation::Reject { .. }
+                | crate::generate::Expectation::RejectOrSubstitute { .. }
+        )
+    }
+}
+
+/// Everything a run-wide check may read.
+pub struct RunContext<'a> {
+    pub profile: Profile,
+    pub exchanges: &'a [(Case, Observation)],
+}
+
+/// Collects verdicts for one check.
+pub struct Out<'v> {
+    check: &'static str,
+    verdicts: &'v mut Vec<Verdict>,
+}
+
+impl Out<'_> {
+    pub fn pass(&mut self, requirement: &'static str) {
+        self.push(requirement, Outcome::Pass, String::new(), String::new());
+    }
+    pub fn flag(
+        &mut self,
+        severity: Severity,
+        requirement: &'static str,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.push(
+            requirement,
+            Outcome::Flag(severity),
+            title.into(),
+            detail.into(),
+        );
+    }
+    pub fn fail(
+        &mut self,
+        requirement: &'static str,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.flag(Severity::Fail, requirement, title, detail);
+    }
+    pub fn skip(&mut self, requirement: &'static str, reason: impl Into<String>) {
+        self.push(requirement, Outcome::Skip, reason.into(), String::new());
+    }
+    fn push(&mut self, requirement: &'static str, outcome: Outcome, title: String, detail: String) {
+        self.verdicts.push(Verdict {
+            check: self.check,
+            requirement,
+            outcome,
+            title,
+            detail,
+        });
+    }
+}
+
+type CaseFn = fn(&CaseContext, &mut Out);
+type RunFn = fn(&RunContext, &mut Out);
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Case(CaseFn),
+    Run(RunFn),
+}
+
+/// A named check: a statement of what must be true.
+pub struct Check {
+    pub name: &'static str,
+    /// Every requirement id the check can report on.
+    pub requirements: &'static [&'static str],
+    pub kind: Kind,
+}
+
+/// Every check dcrcheck runs, in reporting order.
+pub static CHECKS: &[Check] = &[
+    expect::VALID_REQUEST_IS_REGISTERED,
+    expect::INVALID_REQUEST_IS_NOT_REGISTERED,
+    expect::REFUSAL_USES_EXPECTED_STATUS,
+    expect::REFUSAL_USES_EXPECTED_ERROR_CODE,
+    expect::UNAUTHORIZED_WITHOUT_VALID_TOKEN,
+    expect::NO_SERVER_ERROR,
+    expect::EVERY_REQUEST_GETS_A_RESPONSE,
+    expect::NO_REDIRECT_RESPONSE,
+    expect::CORS_PREFLIGHT_ALLOWS_ORIGIN,
+    success::SUCCESS_STATUS_IS_201,
+    success::SUCCESS_BODY_IS_JSON_OBJECT,
+    success::CLIENT_ID_IS_NONEMPTY_STRING,
+    success::SECRET_EXPIRY_PRESENT_WHEN_SECRET_ISSUED,
+    success::ISSUED_AT_IS_SECONDS_NEAR_NOW,
+    success::REGISTERED_MEMBERS_ARE_RETURNED,
+    success::REDIRECT_URIS_ECHOED_AS_SENT,
+    success::JWKS_AND_JWKS_URI_NEVER_BOTH,
+    success::SECRET_MATCHES_AUTH_METHOD,
+    success::DEFAULTS_ARE_RETURNED,
+    success::GRANT_TYPES_USE_STANDARD_NAMES,
+    success::MANAGEMENT_CREDENTIALS_COME_AS_A_PAIR,
+    success::CREDENTIALS_ARE_NOT_CACHED,
+    success::SUCCESS_BODY_MATCHES_SCHEMA,
+    error_body::ERROR_STATUS_IS_400_WITH_JSON,
+    error_body::ERROR_CODE_IS_ASCII_STRING,
+    error_body::ERROR_BODY_HAS_NO_CLIENT_ID,
+    error_body::ERROR_WITHOUT_SUCCESS_STATUS,
+    error_body::ERROR_BODY_MATCHES_SCHEMA,
+    run_wide::CLIENT_IDS_ARE_UNIQUE,
+    run_wide::CLIENT_SECRETS_ARE_UNIQUE,
+    run_wide::CLIENT_SECRETS_HAVE_128_BITS,
+    run_wide::ENDPOINT_GET_EXPOSES_NO_CLIENTS,
+];
+
+/// Looks a check up by name.
+pub fn check(name: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.name == name)
+}
+
+/// Names of the checks that can report on a requirement: those that list it, plus the
+/// expectation checks when some case exercises it.
+pub fn covering_checks(id: &str) -> Vec<&'static str> {
+    static EXERCISED: std::sync::OnceLock<std::collections::BTreeSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let exercised = EXERCISED.get_or_init(crate::generate::exercised_requirements);
+    let mut names: Vec<&'static str> = CHECKS
+        .iter()
+        .filter(|c| c.requirements.contains(&id))
+        .map(|c| c.name)
+        .collect();
+    if exercised.contains(id) {
+        for name in [
+            expect::VALID_REQUEST_IS_REGISTERED.name,
+            expect::INVALID_REQUEST_IS_NOT_REGISTERED.name,
+        ] {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// Runs every per-case check on one exchange.
+pub fn judge_case(ctx: &CaseContext) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    for c in CHECKS {
+        if let Kind::Case(f) = c.kind {
+            f(
+                ctx,
+                &mut Out {
+                    check: c.name,
+                    verdicts: &mut verdicts,
+                },
+            );
+        }
+    }
+    verdicts
+}
+
+/// Runs every run-wide check.
+pub fn judge_run(ctx: &RunContext) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    for c in CHECKS {
+        if let Kind::Run(f) = c.kind {
+            f(
+                ctx,
+                &mut Out {
+                    check: c.name,
+                    verdicts: &mut verdicts,
+                },
+            );
+        }
+    }
+    verdicts
+}
+
+/// Schema errors of a value as `(JSON pointer, message)`.
+pub fn schema_errors(validator: &jsonschema::Validator, value: &Value) -> Vec<(String, String)> {
+    validator
+        .iter_errors(value)
+        .map(|e| (e.instance_path().to_string(), e.to_string()))
+        .collect()
+}
+
+/// A short, single-line rendering of a JSON value for details.
+pub fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+/// JSON type name as RFC 8259 says it.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

@@ -1,0 +1,291 @@
+//! Case generation: fixed probes, proptest-generated valid payloads, and invalid payloads made
+//! from a valid one by exactly one labelled mutation.
+//!
+//! Owns: what is sent and what outcomes are acceptable for it. Must not: send anything, read
+//! responses, or decide verdicts (that is `exec` and `checks`).
+
+mod mutate;
+mod probes;
+pub mod valid;
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::profile::Profile;
+use crate::spec::Severity;
+
+pub use mutate::{Mutation, MUTATIONS};
+
+/// One request to send, with what the server may answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    /// Stable within a seed: `probe-baseline`, `valid-0007`, `mut-redirect-fragment-0031`.
+    pub id: String,
+    pub kind: CaseKind,
+    /// What the case does, in words.
+    pub title: String,
+    pub request: CaseRequest,
+    pub expectation: Expectation,
+    /// Requirement ids the case exercises; the first one that applies to the profile is what
+    /// an unmet expectation is reported against.
+    pub requirements: Vec<&'static str>,
+    /// How an unmet expectation is judged under the profile the case was made for.
+    pub severity: Severity,
+    /// For a mutated payload: the JSON pointer the request schema must reject.
+    pub invalid_at: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseKind {
+    /// A hand-made request from the requirement catalog.
+    Probe,
+    /// A proptest-generated valid payload.
+    Valid,
+    /// A valid payload with one mutation.
+    Invalid,
+    /// Sent after all others (reads state the other cases created).
+    Final,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Method {
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "OPTIONS")]
+    Options,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Get => "GET",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
+/// Which credential the request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// The initial access token, if the run has one.
+    Configured,
+    /// No Authorization header even if a token is configured.
+    Omit,
+    /// A wrong bearer token.
+    Bogus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRequest {
+    pub method: Method,
+    /// `Content-Type` to send; `None` sends none.
+    pub content_type: Option<String>,
+    pub body: Body,
+    pub auth: Auth,
+    pub headers: Vec<(String, String)>,
+}
+
+impl CaseRequest {
+    pub fn json(body: Value) -> Self {
+        CaseRequest {
+            method: Method::Post,
+            content_type: Some(crate::spec::names::APPLICATION_JSON.to_string()),
+            body: Body::Json(body),
+            auth: Auth::Configured,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// A request body. `Json` is serialised compactly; `Raw` is sent byte for byte.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    Json(Value),
+    Raw(String),
+    Empty,
+}
+
+impl Body {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Body::Json(v) => serde_json::to_vec(v).unwrap_or_default(),
+            Body::Raw(s) => s.as_bytes().to_vec(),
+            Body::Empty => Vec::new(),
+        }
+    }
+    pub fn json_object(&self) -> Option<&Map<String, Value>> {
+        match self {
+            Body::Json(Value::Object(m)) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn len(&self) -> usize {
+        match self {
+            Body::Json(v) => serde_json::to_string(v).map(|s| s.len()).unwrap_or(0),
+            Body::Raw(s) => s.len(),
+            Body::Empty => 0,
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The outcomes a server may give for a case. RFC 7591 §2 and §3.2.1 let a server either
+/// refuse a value or register one of its own, so most invalid cases accept both.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expectation {
+    /// The server must register the client (2xx with a `client_id`).
+    Register,
+    /// Policy decides: registering and refusing with a well-formed error are both fine.
+    RegisterOrRefuse,
+    /// The server must refuse, with one of `statuses` and (when the body is a JSON error) one
+    /// of `codes`; an empty `codes` accepts any code.
+    Reject {
+        statuses: Vec<u16>,
+        codes: Vec<&'static str>,
+    },
+    /// Refuse as in `Reject`, or register a substitute that satisfies the rule.
+    RejectOrSubstitute {
+        codes: Vec<&'static str>,
+        substitution: Substitution,
+    },
+    /// The request must be refused as unauthorized (401 with `WWW-Authenticate: Bearer`).
+    Unauthorized,
+    /// Recorded; judged by dedicated checks only.
+    Observe,
+}
+
+/// What a 201 must satisfy when the server chose to substitute instead of refusing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Substitution {
+    /// The echoed member, if any, differs from what was sent.
+    MemberDiffers { member: &'static str, sent: Value },
+    /// The echoed member has the JSON type RFC 7591 §2 gives it.
+    RightType { member: &'static str },
+    /// The echoed `redirect_uris` do not contain this value.
+    RedirectUrisExclude { uri: String },
+    /// No redirect URI was registered, so the echoed grants must not be redirect-based.
+    NoRedirectGrants,
+    /// The echoed grant and response types agree (RFC 7591 §2.1, OIDC §2).
+    ConsistentGrants,
+    /// The response does not carry both `jwks` and `jwks_uri`.
+    NotBothJwks,
+    /// The echoed `jwks` carries no private or symmetric key material.
+    NoPrivateKeys,
+}
+
+/// How many cases to make and from which seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub profile: Profile,
+    pub seed: u64,
+    /// Generated cases (valid and mutated) on top of the fixed probes.
+    pub cases: usize,
+    /// Whether the run has an initial access token (adds the token probes).
+    pub has_token: bool,
+}
+
+/// A deterministic proptest runner for a seed: the same seed gives the same values on every
+/// machine (ChaCha).
+pub fn runner_for(seed: u64) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..16].copy_from_slice(b"dcrcheck");
+    TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
+}
+
+/// Draws one value of a strategy. proptest only fails to draw for strategies that reject
+/// values, which ours never do; the fallback keeps that a non-panic.
+pub(crate) fn draw<S: Strategy>(runner: &mut TestRunner, strategy: &S) -> Option<S::Value> {
+    strategy.new_tree(runner).ok().map(|tree| tree.current())
+}
+
+/// Every case of a run, in sending order: probes, then generated valid and invalid cases
+/// interleaved, then the final probes.
+pub fn cases(plan: &Plan) -> Vec<Case> {
+    let mut out = probes::probes(plan.profile, plan.has_token);
+    let mut runner = runner_for(plan.seed);
+    let mutations: Vec<&Mutation> = MUTATIONS
+        .iter()
+        .filter(|m| m.applies_to(plan.profile))
+        .collect();
+    let valid_strategy = valid::metadata(plan.profile, valid::Shape::Any);
+    let base_strategy = valid::metadata(plan.profile, valid::Shape::Conservative);
+    // Half the budget is valid payloads; the other half cycles through every mutation so each
+    // one is tried at least once whatever the budget, starting at a seed-dependent offset.
+    let start = (plan.seed as usize) % mutations.len().max(1);
+    for i in 0..plan.cases {
+        if i % 2 == 0 {
+            if let Some(body) = draw(&mut runner, &valid_strategy) {
+                out.push(valid_case(plan.profile, i, body));
+            }
+        } else if !mutations.is_empty() {
+            let m = mutations[(start + i / 2) % mutations.len()];
+            if let Some(base) = draw(&mut runner, &base_strategy) {
+                out.push(m.apply(plan.profile, i, base, &mut runner));
+            }
+        }
+    }
+    // Every mutation at least once, even when the budget is smaller than the catalog.
+    let used: std::collections::HashSet<&str> = out
+        .iter()
+        .filter_map(|c| c.id.strip_prefix("mut-"))
+        .map(|rest| rest.rsplit_once('-').map_or(rest, |(name, _)| name))
+        .collect();
+    let missing: Vec<&Mutation> = mutations
+        .into_iter()
+        .filter(|m| !used.contains(m.name))
+        .collect();
+    for (j, m) in missing.into_iter().enumerate() {
+        if let Some(base) = draw(&mut runner, &base_strategy) {
+            out.push(m.apply(plan.profile, plan.cases + j, base, &mut runner));
+        }
+    }
+    out.extend(probes::final_probes(plan.profile));
+    out
+}
+
+/// Requirement ids some case of some profile exercises (for coverage listings).
+pub fn exercised_requirements() -> std::collections::BTreeSet<&'static str> {
+    let mut ids = std::collections::BTreeSet::new();
+    for m in MUTATIONS {
+        ids.extend(m.requirements.iter().copied());
+    }
+    for p in Profile::ALL {
+        for c in probes::probes(*p, true)
+            .into_iter()
+            .chain(probes::final_probes(*p))
+        {
+            ids.extend(c.requirements);
+        }
+    }
+    ids
+}
+
+fn valid_case(profile: Profile, index: usize, body: Map<String, Value>) -> Case {
+    let _ = profile;
+    Case {
+        id: format!("valid-{index:04}"),
+        kind: CaseKind::Valid,
+        title: "generated valid registration".to_string(),
+        request: CaseRequest::json(Value::Object(body)),
+        expectation: Expectation::RegisterOrRefuse,
+        requirements: vec!["R7591-2-b", "R7591-3.2.1-f"],
+        severity: Severity::Fail,
+        invalid_at: None,
+    }
+}

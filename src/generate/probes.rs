@@ -1,0 +1,383 @@
+//! Fixed probes from the requirement catalog: the baseline request B0 and its one-change
+//! variants, body and media-type envelopes that no JSON payload can express, and the requests
+//! that only make sense after the others (GET on the endpoint).
+
+use serde_json::{json, Map, Value};
+
+use super::valid::baseline;
+use super::{Auth, Body, Case, CaseKind, CaseRequest, Expectation, Method};
+use crate::profile::Profile;
+use crate::spec::names::*;
+use crate::spec::Severity;
+
+/// Size of the oversized-body probe: larger than common server limits (56 KiB to 1 MiB).
+pub const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
+
+struct Probe {
+    id: &'static str,
+    title: &'static str,
+    requirements: &'static [&'static str],
+    expectation: Expectation,
+    severity: Severity,
+    request: CaseRequest,
+}
+
+fn with(base: &Map<String, Value>, extra: &[(&str, Value)]) -> Value {
+    let mut m = base.clone();
+    for (k, v) in extra {
+        m.insert((*k).to_string(), v.clone());
+    }
+    Value::Object(m)
+}
+
+fn reject_any(statuses: &[u16]) -> Expectation {
+    Expectation::Reject {
+        statuses: statuses.to_vec(),
+        codes: Vec::new(),
+    }
+}
+
+fn raw(content_type: Option<&str>, body: Body) -> CaseRequest {
+    CaseRequest {
+        method: Method::Post,
+        content_type: content_type.map(str::to_string),
+        body,
+        auth: Auth::Configured,
+        headers: Vec::new(),
+    }
+}
+
+/// Probes sent before the generated cases.
+pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
+    let b0 = baseline(profile);
+    let b0v = Value::Object(b0.clone());
+    let json_req = |v: Value| CaseRequest::json(v);
+    let mut list = vec![
+        Probe {
+            id: "baseline",
+            title: "minimal valid registration (B0)",
+            requirements: &["R7591-3-a", "R7591-3.2-a", "OIDCR-3.2-a"],
+            expectation: Expectation::Register,
+            severity: Severity::Fail,
+            request: json_req(b0v.clone()),
+        },
+        Probe {
+            id: "baseline-charset",
+            title: "B0 with Content-Type: application/json; charset=utf-8",
+            requirements: &["R7591-3-a"],
+            expectation: Expectation::Register,
+            severity: Severity::Warn,
+            request: CaseRequest {
+                content_type: Some("application/json; charset=utf-8".into()),
+                ..json_req(b0v.clone())
+            },
+        },
+        Probe {
+            id: "confidential-1",
+            title: "B0 with client_secret_basic",
+            requirements: &["R7591-2-e", "R7591-3.2.1-c"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[(TOKEN_ENDPOINT_AUTH_METHOD, json!(AUTH_CLIENT_SECRET_BASIC))],
+            )),
+        },
+        Probe {
+            id: "confidential-2",
+            title: "B0 with client_secret_basic, again",
+            requirements: &["R7591-2-e", "R7591-3.2.1-c"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[(TOKEN_ENDPOINT_AUTH_METHOD, json!(AUTH_CLIENT_SECRET_BASIC))],
+            )),
+        },
+        Probe {
+            id: "secret-post",
+            title: "B0 with client_secret_post",
+            requirements: &["R7591-2-g"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[(TOKEN_ENDPOINT_AUTH_METHOD, json!(AUTH_CLIENT_SECRET_POST))],
+            )),
+        },
+        Probe {
+            id: "public-client",
+            title: "B0 as a public client (token_endpoint_auth_method none)",
+            requirements: &["R7591-2-f"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Warn,
+            request: json_req(with(&b0, &[(TOKEN_ENDPOINT_AUTH_METHOD, json!(AUTH_NONE))])),
+        },
+        Probe {
+            id: "code-and-refresh",
+            title: "authorization_code and refresh_token with the code response type",
+            requirements: &["R7591-2.1-b"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[
+                    (
+                        GRANT_TYPES,
+                        json!([GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN]),
+                    ),
+                    (RESPONSE_TYPES, json!(["code"])),
+                ],
+            )),
+        },
+        Probe {
+            id: "redirect-query",
+            title: "redirect URI with a query component",
+            requirements: &["R6749-3.1.2-c"],
+            expectation: Expectation::Register,
+            severity: Severity::Warn,
+            request: json_req(with(
+                &b0,
+                &[(
+                    REDIRECT_URIS,
+                    json!(["https://client.example.org/cb?tenant=1"]),
+                )],
+            )),
+        },
+        Probe {
+            id: "redirect-loopback",
+            title: "loopback and private-use-scheme redirect URIs",
+            requirements: &["R8252-7.3-a", "R7591-5-c"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Info,
+            request: json_req(with(
+                &b0,
+                &[(
+                    REDIRECT_URIS,
+                    json!([
+                        "http://127.0.0.1/cb",
+                        "http://localhost:8080/cb",
+                        "com.example.app:/cb"
+                    ]),
+                )],
+            )),
+        },
+        Probe {
+            id: "unknown-members",
+            title: "B0 with unknown members",
+            requirements: &["R7591-2-a", "OIDCR-3.2-c"],
+            expectation: Expectation::Register,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[
+                    ("x_harness_unknown", json!("v")),
+                    ("x_obj", json!({"n": 1})),
+                ],
+            )),
+        },
+        Probe {
+            id: "language-tags",
+            title: "language-tagged client_name variants",
+            requirements: &["R7591-2.2-a", "OIDCR-2.1-a"],
+            expectation: Expectation::Register,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[
+                    ("client_name#ja-Jpan-JP", json!("クライアント名")),
+                    ("client_name#en", json!("My Client")),
+                    ("client_name#EN-us", json!("My US Client")),
+                ],
+            )),
+        },
+        Probe {
+            id: "language-tags-malformed",
+            title: "malformed language tags",
+            requirements: &["R7591-2.2-e"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[("client_name#", json!("x")), ("client_name#!!", json!("y"))],
+            )),
+        },
+        Probe {
+            id: "software-identity",
+            title: "software_id and software_version",
+            requirements: &["R7591-2-s"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Warn,
+            request: json_req(with(
+                &b0,
+                &[
+                    (SOFTWARE_ID, json!("4NRB1-0XZABZI9E6-5SM3R")),
+                    (SOFTWARE_VERSION, json!("2.1")),
+                ],
+            )),
+        },
+        Probe {
+            id: "form-encoded",
+            title: "B0 sent as application/x-www-form-urlencoded",
+            requirements: &["R7591-3-b"],
+            expectation: reject_any(&[400, 415]),
+            severity: Severity::Fail,
+            request: raw(
+                Some(FORM_URLENCODED),
+                Body::Raw(
+                    "redirect_uris=https%3A%2F%2Fclient.example.org%2Fcb&client_name=dcr-harness"
+                        .into(),
+                ),
+            ),
+        },
+        Probe {
+            id: "text-plain",
+            title: "B0 sent as text/plain",
+            requirements: &["R7591-3-b"],
+            expectation: reject_any(&[400, 415]),
+            severity: Severity::Fail,
+            request: raw(Some("text/plain"), Body::Raw(b0v.to_string())),
+        },
+        Probe {
+            id: "malformed-json",
+            title: "truncated JSON body",
+            requirements: &["R7591-3.1-a"],
+            expectation: reject_any(&[400]),
+            severity: Severity::Fail,
+            request: raw(
+                Some(APPLICATION_JSON),
+                Body::Raw("{\"redirect_uris\":[".into()),
+            ),
+        },
+        Probe {
+            id: "body-array",
+            title: "JSON array body",
+            requirements: &["R7591-3.1-a"],
+            expectation: reject_any(&[400]),
+            severity: Severity::Fail,
+            request: raw(Some(APPLICATION_JSON), Body::Raw("[]".into())),
+        },
+        Probe {
+            id: "body-null",
+            title: "JSON null body",
+            requirements: &["R7591-3.1-a"],
+            expectation: reject_any(&[400]),
+            severity: Severity::Fail,
+            request: raw(Some(APPLICATION_JSON), Body::Raw("null".into())),
+        },
+        Probe {
+            id: "body-string",
+            title: "JSON string body",
+            requirements: &["R7591-3.1-a"],
+            expectation: reject_any(&[400]),
+            severity: Severity::Fail,
+            request: raw(Some(APPLICATION_JSON), Body::Raw("\"x\"".into())),
+        },
+        Probe {
+            id: "body-empty",
+            title: "empty body",
+            requirements: &["R7591-3.1-a"],
+            expectation: reject_any(&[400]),
+            severity: Severity::Fail,
+            request: raw(Some(APPLICATION_JSON), Body::Empty),
+        },
+        Probe {
+            id: "body-oversized",
+            title: "2 MiB body (a huge client_name)",
+            requirements: &["R7591-3.1-a"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[(CLIENT_NAME, json!("n".repeat(OVERSIZED_BODY)))],
+            )),
+        },
+    ];
+    if profile.is_oidc() {
+        list.push(Probe {
+            id: "cors-preflight",
+            title: "CORS preflight from a browser-based client",
+            requirements: &["OIDCR-3-c"],
+            expectation: Expectation::Observe,
+            severity: Severity::Warn,
+            request: CaseRequest {
+                method: Method::Options,
+                content_type: None,
+                body: Body::Empty,
+                auth: Auth::Omit,
+                headers: vec![
+                    ("Origin".into(), "https://client.example.org".into()),
+                    ("Access-Control-Request-Method".into(), "POST".into()),
+                    (
+                        "Access-Control-Request-Headers".into(),
+                        "content-type".into(),
+                    ),
+                ],
+            },
+        });
+    }
+    if has_token {
+        list.push(Probe {
+            id: "token-missing",
+            title: "B0 without the initial access token",
+            requirements: &["R7591-3-d", "R7591-3.2.2-f"],
+            expectation: Expectation::Unauthorized,
+            severity: Severity::Fail,
+            request: CaseRequest {
+                auth: Auth::Omit,
+                ..json_req(b0v.clone())
+            },
+        });
+        list.push(Probe {
+            id: "token-bogus",
+            title: "B0 with a wrong initial access token",
+            requirements: &["R7591-3.2.2-f", "R7591-3-d"],
+            expectation: Expectation::Unauthorized,
+            severity: Severity::Fail,
+            request: CaseRequest {
+                auth: Auth::Bogus,
+                ..json_req(b0v)
+            },
+        });
+    }
+    list.into_iter().map(into_case).collect()
+}
+
+/// Probes sent after every other case, when the server holds the run's clients.
+pub fn final_probes(profile: Profile) -> Vec<Case> {
+    let _ = profile;
+    vec![into_case_kind(
+        Probe {
+            id: "get-endpoint",
+            title: "GET on the registration endpoint",
+            requirements: &["R7591-3-b"],
+            expectation: Expectation::Observe,
+            severity: Severity::Fail,
+            request: CaseRequest {
+                method: Method::Get,
+                content_type: None,
+                body: Body::Empty,
+                auth: Auth::Configured,
+                headers: Vec::new(),
+            },
+        },
+        CaseKind::Final,
+    )]
+}
+
+fn into_case(p: Probe) -> Case {
+    into_case_kind(p, CaseKind::Probe)
+}
+
+fn into_case_kind(p: Probe, kind: CaseKind) -> Case {
+    Case {
+        id: format!("probe-{}", p.id),
+        kind,
+        title: p.title.to_string(),
+        request: p.request,
+        expectation: p.expectation,
+        requirements: p.requirements.to_vec(),
+        severity: p.severity,
+        invalid_at: None,
+    }
+}

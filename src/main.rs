@@ -1,0 +1,158 @@
+//! The `dcrcheck` binary: parse arguments, start a runtime, call the library, map the result
+//! to a documented exit code.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use dcrcheck::cli::{Cli, Command, RunArgs, ServeArgs};
+use dcrcheck::exit_code;
+use dcrcheck::run::{Event, RunError};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with success; usage errors are exit 2.
+            let code = if e.use_stderr() {
+                exit_code::USAGE
+            } else {
+                exit_code::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(
+                exit_code::UNREACHABLE,
+                &format!("cannot start the async runtime: {e}"),
+            )
+        }
+    };
+    let code = match cli.command {
+        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::List(args) => dcrcheck::cli::list::print(args.what, args.profile.map(Into::into)),
+    };
+    ExitCode::from(code)
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("dcrcheck: error: {message}");
+    ExitCode::from(code)
+}
+
+fn error(code: u8, message: &str) -> u8 {
+    eprintln!("dcrcheck: error: {message}");
+    code
+}
+
+async fn run(args: RunArgs) -> u8 {
+    let default_seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+        .unwrap_or(1);
+    let config = match args.to_config(default_seed) {
+        Ok(c) => c,
+        Err(e) => return error(exit_code::USAGE, &e.to_string()),
+    };
+    let live = std::io::stderr().is_terminal() && !args.quiet;
+    eprintln!(
+        "dcrcheck: profile {} · seed {} (rerun with --seed {})",
+        config.profile, config.seed, config.seed
+    );
+    let mut on_event = |event: Event| {
+        if let Event::CaseFinished { done, total, .. } = event {
+            if live && (done % 16 == 0 || done == total) {
+                eprint!("\r  {done}/{total} cases");
+                if done == total {
+                    eprintln!();
+                }
+            }
+        }
+    };
+    let report = match dcrcheck::run::run(&config, &mut on_event).await {
+        Ok(r) => r,
+        Err(e) => {
+            let code = match e {
+                RunError::Exec(_) => exit_code::USAGE,
+                _ => exit_code::UNREACHABLE,
+            };
+            return error(code, &e.to_string());
+        }
+    };
+    let human = dcrcheck::report::human::render(&report);
+    let mut out = std::io::stdout().lock();
+    let printed = if args.quiet {
+        human.lines().last().map(|l| writeln!(out, "{l}"))
+    } else {
+        Some(write!(out, "{human}"))
+    };
+    if let Some(Err(e)) = printed {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return error(exit_code::USAGE, &format!("cannot write the report: {e}"));
+        }
+    }
+    if let Some(path) = &args.report_json {
+        if let Err(e) = std::fs::write(path, dcrcheck::report::json::render(&report)) {
+            return error(
+                exit_code::USAGE,
+                &format!("cannot write {}: {e}", path.display()),
+            );
+        }
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, dcrcheck::report::junit::render(&report)) {
+            return error(
+                exit_code::USAGE,
+                &format!("cannot write {}: {e}", path.display()),
+            );
+        }
+    }
+    if report.has_fail() || (args.deny_warnings && report.has_warn()) {
+        exit_code::FINDINGS
+    } else {
+        exit_code::OK
+    }
+}
+
+async fn serve(args: ServeArgs) -> u8 {
+    let mut defects = Vec::new();
+    for name in &args.defects {
+        match dcrcheck::server::Defect::from_name(name) {
+            Some(d) => defects.push(d),
+            None => {
+                return error(
+                    exit_code::USAGE,
+                    &format!("unknown defect '{name}' (see `dcrcheck list defects`)"),
+                )
+            }
+        }
+    }
+    let token = match args.token.resolve() {
+        Ok(t) => t,
+        Err(e) => return error(exit_code::USAGE, &e.to_string()),
+    };
+    let config = dcrcheck::server::ServerConfig {
+        initial_access_token: token,
+        defects,
+        ..Default::default()
+    };
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    eprintln!(
+        "dcrcheck reference server on http://{addr}/register and http://{addr}/v3/modules/{{module}}/setups/{{setupId}}/clients (Ctrl-C stops)"
+    );
+    match dcrcheck::server::serve_forever(addr, config).await {
+        Ok(()) => exit_code::OK,
+        Err(e) => error(
+            exit_code::UNREACHABLE,
+            &format!("cannot serve on {addr}: {e}"),
+        ),
+    }
+}

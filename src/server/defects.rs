@@ -1,0 +1,512 @@
+//! Deliberate violations the reference server can be told to commit, so that the harness can
+//! prove it notices each one. Every defect breaks exactly one catalog requirement and is
+//! implemented as a small deviation at the point where the clean behaviour happens.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+/// How the harness is expected to grade a server that shows the defect.
+///
+/// `Fail` for MUST / Defined rows (and rows whose test explicitly says FAIL for this exact
+/// behaviour, such as a 5xx for a valid request); `Warn` for SHOULD / best-practice rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DefectSeverity {
+    Fail,
+    Warn,
+}
+
+/// One deliberate violation of the catalog (see [`Defect::ALL`] for the list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Defect {
+    // Response shape.
+    Status200,
+    NoClientId,
+    NoSecretExpiry,
+    SecretExpiryString,
+    SecretExpired,
+    IssuedAtMillis,
+    IssuedAtString,
+    DropRegisteredMember,
+    ScopeAsArray,
+    GrantTypesAsString,
+    NoCacheControl,
+    JsonContentTypeMissing,
+    // Validation.
+    AcceptFragmentRedirect,
+    AcceptRelativeRedirect,
+    AcceptHttpRedirect,
+    AcceptMissingRedirect,
+    AcceptEmptyRedirect,
+    AcceptStringRedirect,
+    AcceptJwksAndJwksUri,
+    AcceptPrivateJwk,
+    EchoUnknownAuthMethod,
+    AcceptInconsistentGrants,
+    SubstituteRedirectUris,
+    // Error format.
+    HtmlErrors,
+    ErrorStatus200,
+    UnknownErrorCode,
+    NonAsciiError,
+    ClientIdInError,
+    Status500OnMalformedJson,
+    Status500OnNonObject,
+    AcceptFormEncoded,
+    // Input bands: a 500 for otherwise valid input.
+    BandClientName41To64,
+    BandNonAscii,
+    BandLanguageTag,
+    BandLongRedirect,
+    // Security.
+    SharedClientId,
+    SharedSecret,
+    ShortSecret,
+    HonourClientId,
+    ListClientsOnGet,
+    RejectUnknownMembers,
+    DropConnection,
+}
+
+/// The POST count on which `drop-connection` closes the connection: every Nth POST.
+pub(crate) const DROP_EVERY: u64 = 7;
+
+struct Info {
+    name: &'static str,
+    requirement: &'static str,
+    severity: DefectSeverity,
+    description: &'static str,
+}
+
+impl Defect {
+    pub const ALL: &'static [Defect] = &[
+        Defect::Status200,
+        Defect::NoClientId,
+        Defect::NoSecretExpiry,
+        Defect::SecretExpiryString,
+        Defect::SecretExpired,
+        Defect::IssuedAtMillis,
+        Defect::IssuedAtString,
+        Defect::DropRegisteredMember,
+        Defect::ScopeAsArray,
+        Defect::GrantTypesAsString,
+        Defect::NoCacheControl,
+        Defect::JsonContentTypeMissing,
+        Defect::AcceptFragmentRedirect,
+        Defect::AcceptRelativeRedirect,
+        Defect::AcceptHttpRedirect,
+        Defect::AcceptMissingRedirect,
+        Defect::AcceptEmptyRedirect,
+        Defect::AcceptStringRedirect,
+        Defect::AcceptJwksAndJwksUri,
+        Defect::AcceptPrivateJwk,
+        Defect::EchoUnknownAuthMethod,
+        Defect::AcceptInconsistentGrants,
+        Defect::SubstituteRedirectUris,
+        Defect::HtmlErrors,
+        Defect::ErrorStatus200,
+        Defect::UnknownErrorCode,
+        Defect::NonAsciiError,
+        Defect::ClientIdInError,
+        Defect::Status500OnMalformedJson,
+        Defect::Status500OnNonObject,
+        Defect::AcceptFormEncoded,
+        Defect::BandClientName41To64,
+        Defect::BandNonAscii,
+        Defect::BandLanguageTag,
+        Defect::BandLongRedirect,
+        Defect::SharedClientId,
+        Defect::SharedSecret,
+        Defect::ShortSecret,
+        Defect::HonourClientId,
+        Defect::ListClientsOnGet,
+        Defect::RejectUnknownMembers,
+        Defect::DropConnection,
+    ];
+
+    /// Kebab-case name, as given on the command line.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// The catalog requirement id the defect breaks.
+    pub fn requirement(self) -> &'static str {
+        self.info().requirement
+    }
+
+    pub fn severity(self) -> DefectSeverity {
+        self.info().severity
+    }
+
+    /// One line: what the server does wrong and when.
+    pub fn description(self) -> &'static str {
+        self.info().description
+    }
+
+    pub fn from_name(name: &str) -> Option<Defect> {
+        Defect::ALL.iter().copied().find(|d| d.name() == name)
+    }
+
+    fn info(self) -> Info {
+        use DefectSeverity::{Fail, Warn};
+        let (name, requirement, severity, description) = match self {
+            Defect::Status200 => (
+                "status-200",
+                "R7591-3.2-a",
+                Fail,
+                "answers a successful registration with 200 instead of 201",
+            ),
+            Defect::NoClientId => (
+                "no-client-id",
+                "R7591-3.2.1-a",
+                Fail,
+                "leaves client_id out of the registration response",
+            ),
+            Defect::NoSecretExpiry => (
+                "no-secret-expiry",
+                "R7591-3.2.1-e",
+                Fail,
+                "issues a client_secret without client_secret_expires_at",
+            ),
+            Defect::SecretExpiryString => (
+                "secret-expiry-string",
+                "R7591-3.2.1-e",
+                Fail,
+                "returns client_secret_expires_at as the string \"0\"",
+            ),
+            Defect::SecretExpired => (
+                "secret-expired",
+                "R7591-3.2.1-e",
+                Warn,
+                "returns a client_secret_expires_at one day in the past",
+            ),
+            Defect::IssuedAtMillis => (
+                "issued-at-millis",
+                "R7591-3.2.1-d",
+                Fail,
+                "returns client_id_issued_at in milliseconds",
+            ),
+            Defect::IssuedAtString => (
+                "issued-at-string",
+                "R7591-3.2.1-d",
+                Fail,
+                "returns client_id_issued_at as a string",
+            ),
+            Defect::DropRegisteredMember => (
+                "drop-registered-member",
+                "R7591-3.2.1-f",
+                Fail,
+                "registers redirect_uris but leaves them out of the response",
+            ),
+            Defect::ScopeAsArray => (
+                "scope-as-array",
+                "R7591-2-n",
+                Fail,
+                "echoes a registered scope as an array of strings",
+            ),
+            Defect::GrantTypesAsString => (
+                "grant-types-as-string",
+                "R7591-2-c",
+                Fail,
+                "echoes grant_types as one space-separated string",
+            ),
+            Defect::NoCacheControl => (
+                "no-cache-control",
+                "R7591-BP-a",
+                Warn,
+                "sends no Cache-Control: no-store or Pragma: no-cache on any response",
+            ),
+            Defect::JsonContentTypeMissing => (
+                "json-content-type-missing",
+                "R7591-3.2-b",
+                Fail,
+                "labels the JSON success body as text/plain",
+            ),
+            Defect::AcceptFragmentRedirect => (
+                "accept-fragment-redirect",
+                "R6749-3.1.2-a",
+                Fail,
+                "registers redirect URIs that carry a fragment",
+            ),
+            Defect::AcceptRelativeRedirect => (
+                "accept-relative-redirect",
+                "R6749-3.1.2-b",
+                Fail,
+                "registers relative redirect URIs (\"/cb\", \"cb\", \"\")",
+            ),
+            Defect::AcceptHttpRedirect => (
+                "accept-http-redirect",
+                "R7591-5-c",
+                Fail,
+                "registers http redirect URIs on any host, not only loopback",
+            ),
+            Defect::AcceptMissingRedirect => (
+                "accept-missing-redirect",
+                "R7591-5-b",
+                Fail,
+                "registers a client that sent no redirect_uris",
+            ),
+            Defect::AcceptEmptyRedirect => (
+                "accept-empty-redirect",
+                "R7591-5-b",
+                Fail,
+                "registers a client whose redirect_uris is an empty array",
+            ),
+            Defect::AcceptStringRedirect => (
+                "accept-string-redirect",
+                "R7591-2-c",
+                Fail,
+                "accepts redirect_uris as a bare string and echoes it as a string",
+            ),
+            Defect::AcceptJwksAndJwksUri => (
+                "accept-jwks-and-jwks-uri",
+                "R7591-2-p",
+                Fail,
+                "registers jwks together with jwks_uri and echoes both",
+            ),
+            Defect::AcceptPrivateJwk => (
+                "accept-private-jwk",
+                "OIDCR-2-i",
+                Fail,
+                "registers jwks keys carrying private or symmetric material (d, p, oct k, ...)",
+            ),
+            Defect::EchoUnknownAuthMethod => (
+                "echo-unknown-auth-method",
+                "R7591-2-h",
+                Fail,
+                "registers and echoes any token_endpoint_auth_method string",
+            ),
+            Defect::AcceptInconsistentGrants => (
+                "accept-inconsistent-grants",
+                "R7591-2.1-a",
+                Warn,
+                "registers grant_types and response_types that contradict each other",
+            ),
+            Defect::SubstituteRedirectUris => (
+                "substitute-redirect-uris",
+                "OIDCR-3.2-b",
+                Fail,
+                "silently drops bad redirect URIs and registers the rest",
+            ),
+            Defect::HtmlErrors => (
+                "html-errors",
+                "R7591-3.2.2-a",
+                Fail,
+                "answers registration errors with a text/html page",
+            ),
+            Defect::ErrorStatus200 => (
+                "error-status-200",
+                "R7591-3.2.2-a",
+                Fail,
+                "answers registration errors with status 200",
+            ),
+            Defect::UnknownErrorCode => (
+                "unknown-error-code",
+                "R7591-3.2.2-e",
+                Warn,
+                "uses the error code \"bad_thing\" instead of the RFC codes",
+            ),
+            Defect::NonAsciiError => (
+                "non-ascii-error",
+                "R7591-3.2.2-b",
+                Fail,
+                "puts non-ASCII characters into the error code",
+            ),
+            Defect::ClientIdInError => (
+                "client-id-in-error",
+                "R7591-3.2.2-g",
+                Fail,
+                "adds a client_id to registration error responses",
+            ),
+            Defect::Status500OnMalformedJson => (
+                "500-on-malformed-json",
+                "R7591-3.1-a",
+                Fail,
+                "answers a body that is not JSON with a 500",
+            ),
+            Defect::Status500OnNonObject => (
+                "500-on-non-object",
+                "R7591-3.1-a",
+                Fail,
+                "answers a JSON body that is not an object with a 500",
+            ),
+            Defect::AcceptFormEncoded => (
+                "accept-form-encoded",
+                "R7591-3-b",
+                Fail,
+                "registers a client from an application/x-www-form-urlencoded body",
+            ),
+            Defect::BandClientName41To64 => (
+                "band-client-name-41-64",
+                "R7591-2-l",
+                Fail,
+                "answers 500 when client_name is 41 to 64 characters long",
+            ),
+            Defect::BandNonAscii => (
+                "band-non-ascii",
+                "OIDCR-6-a",
+                Fail,
+                "answers 500 when any string value in the request contains a non-ASCII character",
+            ),
+            Defect::BandLanguageTag => (
+                "band-language-tag",
+                "R7591-2.2-a",
+                Fail,
+                "answers 500 when the request has any member name containing '#'",
+            ),
+            Defect::BandLongRedirect => (
+                "band-long-redirect",
+                "R7591-2-d",
+                Fail,
+                "answers 500 when a redirect URI is longer than 200 characters",
+            ),
+            Defect::SharedClientId => (
+                "shared-client-id",
+                "R7591-3.2.1-b",
+                Warn,
+                "gives every client the same client_id",
+            ),
+            Defect::SharedSecret => (
+                "shared-secret",
+                "R7591-3.2.1-c",
+                Fail,
+                "gives every client the same client_secret",
+            ),
+            Defect::ShortSecret => (
+                "short-secret",
+                "R7591-3.2.1-c",
+                Fail,
+                "issues 8-character client secrets (48 bits)",
+            ),
+            Defect::HonourClientId => (
+                "honour-client-id",
+                "R7591-3.2.1-b",
+                Warn,
+                "uses a client_id the client chose in the request",
+            ),
+            Defect::ListClientsOnGet => (
+                "list-clients-on-get",
+                "R7591-3-b",
+                Warn,
+                "answers GET on the registration endpoint with 200 and every client, secrets included",
+            ),
+            Defect::RejectUnknownMembers => (
+                "reject-unknown-members",
+                "R7591-2-a",
+                Fail,
+                "answers 400 invalid_client_metadata for any unknown member",
+            ),
+            Defect::DropConnection => (
+                "drop-connection",
+                "R7591-3.2-a",
+                Fail,
+                "closes the connection without a response on every 7th POST to a registration endpoint",
+            ),
+        };
+        Info {
+            name,
+            requirement,
+            severity,
+            description,
+        }
+    }
+}
+
+impl fmt::Display for Defect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A defect name that [`Defect::from_name`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown defect {0:?}")]
+pub struct UnknownDefect(pub String);
+
+impl FromStr for Defect {
+    type Err = UnknownDefect;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Defect::from_name(s).ok_or_else(|| UnknownDefect(s.to_owned()))
+    }
+}
+
+/// The defects switched on for one server.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DefectSet(HashSet<Defect>);
+
+impl DefectSet {
+    pub(crate) fn new(defects: &[Defect]) -> Self {
+        DefectSet(defects.iter().copied().collect())
+    }
+
+    pub(crate) fn has(&self, defect: Defect) -> bool {
+        self.0.contains(&defect)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_round_trip() {
+        let mut seen = HashSet::new();
+        for &d in Defect::ALL {
+            let name = d.name();
+            assert!(seen.insert(name), "duplicate name {name}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{name} is not kebab-case"
+            );
+            assert_eq!(Defect::from_name(name), Some(d));
+            assert_eq!(name.parse::<Defect>(), Ok(d));
+            assert!(!d.description().is_empty());
+        }
+        assert!(
+            Defect::ALL.len() >= 35,
+            "only {} defects",
+            Defect::ALL.len()
+        );
+        assert_eq!(Defect::from_name("no-such-defect"), None);
+        assert!("nope".parse::<Defect>().is_err());
+    }
+
+    #[test]
+    fn every_requirement_is_in_the_catalog() {
+        for &d in Defect::ALL {
+            let req = crate::spec::requirement(d.requirement());
+            assert!(req.is_some(), "{} cites unknown {}", d, d.requirement());
+        }
+    }
+
+    #[test]
+    fn severity_follows_the_row_level_except_where_the_row_grades_otherwise() {
+        use crate::spec::Level;
+        // Rows whose own test grades this exact behaviour against their level: §3.2.2 is
+        // Defined but a non-RFC code is a WARN; §3.2.1-e is REQUIRED but an already expired
+        // secret is a WARN; a 500 for a valid client_name is a FAIL although 2-l is a SHOULD.
+        const EXCEPTIONS: &[Defect] = &[
+            Defect::UnknownErrorCode,
+            Defect::SecretExpired,
+            Defect::BandClientName41To64,
+        ];
+        for &d in Defect::ALL {
+            let Some(req) = crate::spec::requirement(d.requirement()) else {
+                continue;
+            };
+            let expected = match req.level {
+                Level::Must | Level::Defined => DefectSeverity::Fail,
+                Level::Should | Level::BestPractice => DefectSeverity::Warn,
+                // Derived and MAY rows: the row's test text decides; nothing to compare.
+                Level::Derived | Level::May => continue,
+            };
+            if EXCEPTIONS.contains(&d) {
+                assert_ne!(d.severity(), expected, "{d} is listed as an exception");
+            } else {
+                assert_eq!(d.severity(), expected, "{d}");
+            }
+        }
+    }
+}

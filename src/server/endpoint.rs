@@ -1,0 +1,369 @@
+//! The HTTP handlers: method dispatch, body limit, initial access token, content type and JSON
+//! parsing, then validation and the response. Each step is a small function; the input-band
+//! and transport defects are decided here.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::defects::{Defect, DefectSet, DROP_EVERY};
+use super::response::{self, protocol_error, rejected};
+use super::store::ClientStore;
+use super::validate::{self, Endpoint, ErrorCode, Rejection, DEFAULT_ACR_VALUES, REQUEST_URIS};
+use super::ServerConfig;
+use crate::spec::names::*;
+
+/// Shared by every request of one server.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    /// SHA-256 of the initial access token, so comparison time does not depend on content
+    /// or length.
+    token_digest: Option<[u8; 32]>,
+    body_limit: usize,
+    defects: DefectSet,
+    store: ClientStore,
+    /// POSTs seen, for `drop-connection`.
+    posts: AtomicU64,
+}
+
+impl AppState {
+    pub(crate) fn new(config: ServerConfig) -> Self {
+        AppState {
+            token_digest: config.initial_access_token.as_deref().map(digest),
+            body_limit: config.body_limit,
+            defects: DefectSet::new(&config.defects),
+            store: ClientStore::default(),
+            posts: AtomicU64::new(0),
+        }
+    }
+}
+
+pub(crate) async fn register(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    dispatch(&state, Endpoint::Register, req).await
+}
+
+pub(crate) async fn seed_v3(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    dispatch(&state, Endpoint::SeedV3, req).await
+}
+
+pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
+    protocol_error(
+        StatusCode::NOT_FOUND,
+        INVALID_REQUEST,
+        "no such endpoint; register with POST /register",
+        &state.defects,
+    )
+}
+
+async fn dispatch(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
+    match *req.method() {
+        Method::POST => post(state, endpoint, req).await,
+        Method::OPTIONS => response::preflight(),
+        Method::GET if state.defects.has(Defect::ListClientsOnGet) => {
+            response::client_list(state.store.all(), &state.defects)
+        }
+        _ => response::with_header(
+            protocol_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                INVALID_REQUEST,
+                "the registration endpoint only accepts POST",
+                &state.defects,
+            ),
+            header::ALLOW,
+            HeaderValue::from_static("POST, OPTIONS"),
+        ),
+    }
+}
+
+async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
+    let defects = &state.defects;
+    if defects.has(Defect::DropConnection) {
+        let n = state.posts.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % DROP_EVERY == 0 {
+            return response::dropped_connection();
+        }
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match read_body(body, &parts.headers, state.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => {
+            let text = format!("the request body is larger than {} bytes", state.body_limit);
+            return protocol_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                INVALID_REQUEST,
+                &text,
+                defects,
+            );
+        }
+        Err(BodyError::Broken) => {
+            let rejection = Rejection::new(
+                ErrorCode::InvalidRequest,
+                "the request body could not be read",
+            );
+            return rejected(&rejection, defects);
+        }
+    };
+    if let Some(refusal) = authorize(state, &parts.headers) {
+        return refusal;
+    }
+    let object = match parse(&parts.headers, &bytes, defects) {
+        Ok(object) => object,
+        Err(ParseFailure::Reject(rejection)) => return rejected(&rejection, defects),
+        Err(ParseFailure::Crash) => return response::internal_error(),
+    };
+    if band_triggered(&object, defects) {
+        return response::internal_error();
+    }
+    let registration = match validate::validate(&object, endpoint, defects) {
+        Ok(registration) => registration,
+        Err(rejection) => return rejected(&rejection, defects),
+    };
+    let requested_id = object.get(CLIENT_ID).and_then(Value::as_str);
+    let issued = state
+        .store
+        .issue(registration.needs_secret, requested_id, defects);
+    let body = response::registered_body(&registration, &issued);
+    state.store.insert(issued.client_id, body.clone());
+    response::success(body, defects)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+/// Reads at most `limit` bytes. An oversized body is still drained (up to a cap) so the
+/// client, still busy sending, actually receives the 413 instead of a reset.
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut too_large = declared.is_some_and(|n| n > limit as u64);
+    let drain_cap = limit.saturating_mul(4).max(1 << 20);
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(if too_large {
+                BodyError::TooLarge
+            } else {
+                BodyError::Broken
+            });
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen > limit {
+            too_large = true;
+            buf = Vec::new();
+        }
+        if too_large {
+            if seen > drain_cap {
+                break;
+            }
+            continue;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    if too_large {
+        Err(BodyError::TooLarge)
+    } else {
+        Ok(Bytes::from(buf))
+    }
+}
+
+/// RFC 6750 §3: `None` when the request may proceed, else the 401 to send.
+fn authorize(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let expected = state.token_digest?;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token);
+    let (challenge, description) = match presented {
+        Some(token) if constant_time_eq(&digest(token), &expected) => return None,
+        Some(_) => (
+            r#"Bearer realm="dcrcheck", error="invalid_token""#,
+            "the initial access token is not valid",
+        ),
+        // No credentials: the challenge carries no error code (RFC 6750 §3.1).
+        None => (
+            r#"Bearer realm="dcrcheck""#,
+            "an initial access token is required",
+        ),
+    };
+    let res = protocol_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        description,
+        &state.defects,
+    );
+    Some(response::with_header(
+        res,
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    ))
+}
+
+/// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim_matches(' '))
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+enum ParseFailure {
+    Reject(Rejection),
+    /// One of the 500 defects fired.
+    Crash,
+}
+
+/// RFC 7591 §3.1: the body is one JSON object sent as `application/json`.
+fn parse(
+    headers: &HeaderMap,
+    bytes: &[u8],
+    defects: &DefectSet,
+) -> Result<Map<String, Value>, ParseFailure> {
+    let bad = |text: &str| {
+        ParseFailure::Reject(Rejection::new(ErrorCode::InvalidRequest, text.to_owned()))
+    };
+    match media_type(headers).as_deref() {
+        Some(APPLICATION_JSON) => {}
+        Some(FORM_URLENCODED) if defects.has(Defect::AcceptFormEncoded) => {
+            return Ok(form_object(bytes))
+        }
+        _ => return Err(bad("the content type must be application/json")),
+    }
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(_) if defects.has(Defect::Status500OnMalformedJson) => return Err(ParseFailure::Crash),
+        Err(_) => return Err(bad("the request body is not valid JSON")),
+    };
+    match value {
+        Value::Object(object) => Ok(object),
+        _ if defects.has(Defect::Status500OnNonObject) => Err(ParseFailure::Crash),
+        _ => Err(bad("the request body must be a JSON object")),
+    }
+}
+
+/// The media type without parameters, lower-cased (`Application/JSON; charset=utf-8` →
+/// `application/json`).
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    Some(essence.to_ascii_lowercase())
+}
+
+/// `accept-form-encoded`: reads a form as a registration object, repeated keys of array
+/// members becoming arrays.
+fn form_object(bytes: &[u8]) -> Map<String, Value> {
+    const ARRAYS: &[&str] = &[
+        REDIRECT_URIS,
+        GRANT_TYPES,
+        RESPONSE_TYPES,
+        CONTACTS,
+        DEFAULT_ACR_VALUES,
+        REQUEST_URIS,
+    ];
+    let mut object = Map::new();
+    for (key, value) in url::form_urlencoded::parse(bytes) {
+        let value = Value::String(value.into_owned());
+        if ARRAYS.contains(&key.as_ref()) {
+            let entry = object
+                .entry(key.into_owned())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(items) = entry {
+                items.push(value);
+            }
+        } else {
+            object.insert(key.into_owned(), value);
+        }
+    }
+    object
+}
+
+/// The input-band defects: a 500 for otherwise fine input in a narrow band.
+fn band_triggered(object: &Map<String, Value>, defects: &DefectSet) -> bool {
+    let name_len = object
+        .get(CLIENT_NAME)
+        .and_then(Value::as_str)
+        .map(|n| n.chars().count());
+    let long_redirect = || {
+        object
+            .get(REDIRECT_URIS)
+            .and_then(Value::as_array)
+            .is_some_and(|uris| {
+                uris.iter()
+                    .filter_map(Value::as_str)
+                    .any(|u| u.chars().count() > 200)
+            })
+    };
+    (defects.has(Defect::BandClientName41To64) && name_len.is_some_and(|n| (41..=64).contains(&n)))
+        || (defects.has(Defect::BandNonAscii) && object.values().any(has_non_ascii))
+        || (defects.has(Defect::BandLanguageTag) && object.keys().any(|k| k.contains('#')))
+        || (defects.has(Defect::BandLongRedirect) && long_redirect())
+}
+
+fn has_non_ascii(value: &Value) -> bool {
+    match value {
+        Value::String(s) => !s.is_ascii(),
+        Value::Array(items) => items.iter().any(has_non_ascii),
+        Value::Object(members) => members.values().any(has_non_ascii),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_parsed_case_insensitively() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        assert!(constant_time_eq(&digest("t"), &digest("t")));
+        assert!(!constant_time_eq(&digest("t"), &digest("u")));
+    }
+
+    #[test]
+    fn media_types_ignore_parameters_and_case() {
+        let mut h = HeaderMap::new();
+        assert_eq!(media_type(&h), None);
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("Application/JSON ; charset=utf-8"),
+        );
+        assert_eq!(media_type(&h).as_deref(), Some("application/json"));
+    }
+
+    #[test]
+    fn forms_become_objects() {
+        let o = form_object(
+            b"redirect_uris=https%3A%2F%2Fa.example%2Fcb&client_name=x&redirect_uris=b",
+        );
+        assert_eq!(
+            o.get(REDIRECT_URIS),
+            Some(&serde_json::json!(["https://a.example/cb", "b"]))
+        );
+        assert_eq!(o.get(CLIENT_NAME), Some(&serde_json::json!("x")));
+    }
+}

@@ -1,0 +1,201 @@
+//! The embedded reference server: an OAuth 2.0 Dynamic Client Registration endpoint (RFC 7591,
+//! read together with OpenID Connect Registration 1.0, the strictest way both allow) that the
+//! harness can be pointed at, plus deliberate [`Defect`]s that break one catalog requirement
+//! each so the harness can prove it notices them.
+//!
+//! Owns: `POST /register`, the vendor `seed-v3` endpoint
+//! (`POST /v3/modules/{module}/setups/{setup_id}/clients`), an in-memory client store, and
+//! starting and stopping the server on a loopback port.
+//!
+//! Must not: use anything from `crate::checks` or `crate::generate`. The server is an
+//! independent implementation of the RFC; sharing validation code with the checks would let one
+//! misreading hide on both sides. Only the `crate::spec` vocabulary is shared. It must not
+//! panic or answer 5xx for any input (except where a defect says so).
+//!
+//! Files: `endpoint` (HTTP handling), `validate` (request rules → typed registration), `uri`
+//! and `jwks` (value checks), `response` (bodies and response-shape defects), `store`
+//! (clients and credentials), `defects` (the defect catalog).
+
+mod defects;
+mod endpoint;
+mod jwks;
+mod response;
+mod store;
+mod uri;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::any;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use defects::{Defect, DefectSeverity, UnknownDefect};
+
+/// Path of the RFC 7591 registration endpoint.
+pub const REGISTER_PATH: &str = "/register";
+/// The seed-v3 path for module `dcrcheck`, setup `default` (any module and setup work).
+pub const SEED_V3_PATH: &str = "/v3/modules/dcrcheck/setups/default/clients";
+
+/// How long [`RunningServer::shutdown`] waits for open connections to finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How to run the reference server.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// If set, every POST needs `Authorization: Bearer <token>`.
+    pub initial_access_token: Option<String>,
+    /// Deliberate violations to commit; empty for the clean server.
+    pub defects: Vec<Defect>,
+    /// Largest accepted request body in bytes; larger bodies get a 413.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            initial_access_token: None,
+            defects: Vec::new(),
+            body_limit: 256 * 1024,
+        }
+    }
+}
+
+// Hand-written so the initial access token never reaches a log line.
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field(
+                "initial_access_token",
+                &self.initial_access_token.as_ref().map(|_| "***"),
+            )
+            .field("defects", &self.defects)
+            .field("body_limit", &self.body_limit)
+            .finish()
+    }
+}
+
+/// The server's routes, ready to be served by axum.
+pub fn router(config: ServerConfig) -> Router {
+    let state = Arc::new(endpoint::AppState::new(config));
+    Router::new()
+        .route(REGISTER_PATH, any(endpoint::register))
+        .route(
+            "/v3/modules/{module}/setups/{setup_id}/clients",
+            any(endpoint::seed_v3),
+        )
+        .fallback(endpoint::not_found)
+        .layer(axum::middleware::map_response(response::allow_any_origin))
+        .with_state(state)
+}
+
+/// A server started by [`start`]. Dropping it also stops the server (without waiting).
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// The bound address (the real port when started on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/register`.
+    pub fn registration_url(&self) -> String {
+        format!("http://{}{REGISTER_PATH}", self.client_addr())
+    }
+
+    /// `http://127.0.0.1:PORT/v3/modules/dcrcheck/setups/default/clients`.
+    pub fn seed_v3_url(&self) -> String {
+        format!("http://{}{SEED_V3_PATH}", self.client_addr())
+    }
+
+    /// Stops accepting connections, lets open ones finish, and waits for the server task.
+    /// A connection still open after [`SHUTDOWN_GRACE`] (a client that stalls mid-request)
+    /// is cut off, so shutdown always ends.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            // The task's own result only reports errors that already ended serving.
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+                let _ = task.await;
+            }
+        }
+    }
+
+    /// An address a client can connect to: a wildcard bind is reached over loopback.
+    fn client_addr(&self) -> SocketAddr {
+        let ip = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        SocketAddr::new(ip, self.addr.port())
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Binds `addr` (port 0 picks a free port), spawns the server and returns at once.
+pub async fn start(addr: SocketAddr, config: ServerConfig) -> io::Result<RunningServer> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let stop = async move {
+        // A dropped sender means the handle is gone: stop as well.
+        let _ = rx.await;
+    };
+    let task = tokio::spawn(serve(listener, config, stop));
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+/// Serves on `addr` until Ctrl-C (for `dcrcheck serve`).
+pub async fn serve_forever(addr: SocketAddr, config: ServerConfig) -> io::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    let stop = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handling available: run until the process is killed.
+            std::future::pending::<()>().await;
+        }
+    };
+    serve(listener, config, stop).await
+}
+
+async fn serve(
+    listener: TcpListener,
+    config: ServerConfig,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(config))
+        .with_graceful_shutdown(stop)
+        .await
+}

@@ -1,0 +1,350 @@
+//! Building HTTP responses: the registered-client body, the error bodies, and the
+//! response-shape and error-format defects applied on the way out.
+
+use axum::body::{Body, Bytes};
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use super::defects::{Defect, DefectSet};
+use super::store::{random_token, Issued};
+use super::validate::{
+    Encryption, RedirectUris, Registration, Rejection, DEFAULT_ACR_VALUES,
+    REQUEST_OBJECT_ENCRYPTION_ALG, REQUEST_OBJECT_ENCRYPTION_ENC, REQUEST_OBJECT_SIGNING_ALG,
+    REQUEST_URIS,
+};
+use crate::spec::names::*;
+
+const APPLICATION_JSON_VALUE: HeaderValue = HeaderValue::from_static("application/json");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+
+/// The clean registration response body: credentials first, then every registered member,
+/// defaults included (RFC 7591 §3.2.1).
+pub(crate) fn registered_body(reg: &Registration, issued: &Issued) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(CLIENT_ID.into(), json!(issued.client_id));
+    if let Some(secret) = &issued.client_secret {
+        m.insert(CLIENT_SECRET.into(), json!(secret));
+    }
+    m.insert(
+        CLIENT_ID_ISSUED_AT.into(),
+        json!(issued.client_id_issued_at),
+    );
+    if issued.client_secret.is_some() {
+        m.insert(CLIENT_SECRET_EXPIRES_AT.into(), json!(0));
+    }
+    match &reg.redirect_uris {
+        RedirectUris::List(uris) => {
+            m.insert(REDIRECT_URIS.into(), json!(uris));
+        }
+        RedirectUris::BareString(uri) => {
+            m.insert(REDIRECT_URIS.into(), json!(uri));
+        }
+        RedirectUris::Absent => {}
+    }
+    m.insert(
+        TOKEN_ENDPOINT_AUTH_METHOD.into(),
+        json!(reg.token_endpoint_auth_method),
+    );
+    m.insert(GRANT_TYPES.into(), json!(reg.grant_types));
+    m.insert(RESPONSE_TYPES.into(), json!(reg.response_types));
+    m.insert(APPLICATION_TYPE.into(), json!(reg.application_type));
+    let mut put = |name: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            m.insert(name.to_owned(), json!(v));
+        }
+    };
+    put(CLIENT_NAME, &reg.client_name);
+    put(CLIENT_URI, &reg.client_uri);
+    put(LOGO_URI, &reg.logo_uri);
+    put(TOS_URI, &reg.tos_uri);
+    put(POLICY_URI, &reg.policy_uri);
+    put(SCOPE, &reg.scope);
+    put(JWKS_URI, &reg.jwks_uri);
+    put(SOFTWARE_ID, &reg.software_id);
+    put(SOFTWARE_VERSION, &reg.software_version);
+    put(SUBJECT_TYPE, &reg.subject_type);
+    put(INITIATE_LOGIN_URI, &reg.initiate_login_uri);
+    put(
+        USERINFO_SIGNED_RESPONSE_ALG,
+        &reg.userinfo_signed_response_alg,
+    );
+    put(REQUEST_OBJECT_SIGNING_ALG, &reg.request_object_signing_alg);
+    put(
+        TOKEN_ENDPOINT_AUTH_SIGNING_ALG,
+        &reg.token_endpoint_auth_signing_alg,
+    );
+    for (name, value) in &reg.tagged {
+        m.insert(name.clone(), json!(value));
+    }
+    if let Some(contacts) = &reg.contacts {
+        m.insert(CONTACTS.into(), json!(contacts));
+    }
+    if let Some(jwks) = &reg.jwks {
+        m.insert(JWKS.into(), jwks.clone());
+    }
+    m.insert(
+        ID_TOKEN_SIGNED_RESPONSE_ALG.into(),
+        json!(reg.id_token_signed_response_alg),
+    );
+    let mut put_enc = |alg: &str, enc: &str, value: &Option<Encryption>| {
+        if let Some(e) = value {
+            m.insert(alg.to_owned(), json!(e.alg));
+            m.insert(enc.to_owned(), json!(e.enc));
+        }
+    };
+    put_enc(
+        ID_TOKEN_ENCRYPTED_RESPONSE_ALG,
+        ID_TOKEN_ENCRYPTED_RESPONSE_ENC,
+        &reg.id_token_encryption,
+    );
+    put_enc(
+        USERINFO_ENCRYPTED_RESPONSE_ALG,
+        USERINFO_ENCRYPTED_RESPONSE_ENC,
+        &reg.userinfo_encryption,
+    );
+    put_enc(
+        REQUEST_OBJECT_ENCRYPTION_ALG,
+        REQUEST_OBJECT_ENCRYPTION_ENC,
+        &reg.request_object_encryption,
+    );
+    if let Some(age) = reg.default_max_age {
+        m.insert(DEFAULT_MAX_AGE.into(), json!(age));
+    }
+    m.insert(REQUIRE_AUTH_TIME.into(), json!(reg.require_auth_time));
+    if let Some(acr) = &reg.default_acr_values {
+        m.insert(DEFAULT_ACR_VALUES.into(), json!(acr));
+    }
+    if let Some(uris) = &reg.request_uris {
+        m.insert(REQUEST_URIS.into(), json!(uris));
+    }
+    if let Some(metadata) = &reg.metadata {
+        m.insert(METADATA.into(), json!(metadata));
+    }
+    if let Some(par) = reg.require_pushed_authorization_requests {
+        m.insert(REQUIRE_PUSHED_AUTHORIZATION_REQUESTS.into(), json!(par));
+    }
+    m
+}
+
+/// The 201 for a registered client, with any response-shape defects applied.
+pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Response {
+    if defects.has(Defect::NoClientId) {
+        body.shift_remove(CLIENT_ID);
+    }
+    if body.contains_key(CLIENT_SECRET_EXPIRES_AT) {
+        if defects.has(Defect::NoSecretExpiry) {
+            body.shift_remove(CLIENT_SECRET_EXPIRES_AT);
+        } else if defects.has(Defect::SecretExpiryString) {
+            body.insert(CLIENT_SECRET_EXPIRES_AT.into(), json!("0"));
+        } else if defects.has(Defect::SecretExpired) {
+            let issued = body.get(CLIENT_ID_ISSUED_AT).and_then(Value::as_u64);
+            let past = issued.unwrap_or(0).saturating_sub(86_400);
+            body.insert(CLIENT_SECRET_EXPIRES_AT.into(), json!(past));
+        }
+    }
+    if let Some(issued) = body.get(CLIENT_ID_ISSUED_AT).and_then(Value::as_u64) {
+        if defects.has(Defect::IssuedAtMillis) {
+            body.insert(
+                CLIENT_ID_ISSUED_AT.into(),
+                json!(issued.saturating_mul(1000)),
+            );
+        } else if defects.has(Defect::IssuedAtString) {
+            body.insert(CLIENT_ID_ISSUED_AT.into(), json!(issued.to_string()));
+        }
+    }
+    if defects.has(Defect::DropRegisteredMember) {
+        body.shift_remove(REDIRECT_URIS);
+    }
+    if defects.has(Defect::ScopeAsArray) {
+        if let Some(Value::String(scope)) = body.get(SCOPE) {
+            let tokens: Vec<&str> = scope.split(' ').collect();
+            let tokens = json!(tokens);
+            body.insert(SCOPE.into(), tokens);
+        }
+    }
+    if defects.has(Defect::GrantTypesAsString) {
+        if let Some(Value::Array(grants)) = body.get(GRANT_TYPES) {
+            let joined: Vec<&str> = grants.iter().filter_map(Value::as_str).collect();
+            let joined = json!(joined.join(" "));
+            body.insert(GRANT_TYPES.into(), joined);
+        }
+    }
+    let status = if defects.has(Defect::Status200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let content_type = if defects.has(Defect::JsonContentTypeMissing) {
+        HeaderValue::from_static("text/plain; charset=utf-8")
+    } else {
+        APPLICATION_JSON_VALUE
+    };
+    let mut res = build(status, content_type, Value::Object(body).to_string());
+    no_store(&mut res, defects);
+    res
+}
+
+/// A 400 registration error, with any error-format defects applied.
+pub(crate) fn rejected(rejection: &Rejection, defects: &DefectSet) -> Response {
+    let mut code = rejection.code.as_str().to_owned();
+    if defects.has(Defect::UnknownErrorCode) {
+        code = "bad_thing".to_owned();
+    }
+    if defects.has(Defect::NonAsciiError) {
+        code = "ung\u{fc}ltige_anfrage".to_owned();
+    }
+    let description = ascii_description(&rejection.description);
+    let mut body = Map::new();
+    body.insert(ERROR.into(), json!(code));
+    body.insert(ERROR_DESCRIPTION.into(), json!(description));
+    if defects.has(Defect::ClientIdInError) {
+        body.insert(CLIENT_ID.into(), json!(random_token(18)));
+    }
+    let status = if defects.has(Defect::ErrorStatus200) {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut res = if defects.has(Defect::HtmlErrors) {
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>Bad Request</title></head>\
+             <body><h1>Bad Request</h1><p>{}: {}</p></body></html>",
+            html_escape(&code),
+            html_escape(&description)
+        );
+        build(
+            status,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+            page,
+        )
+    } else {
+        build(
+            status,
+            APPLICATION_JSON_VALUE,
+            Value::Object(body).to_string(),
+        )
+    };
+    no_store(&mut res, defects);
+    res
+}
+
+/// A JSON error outside the registration rules (401, 404, 405, 413): never altered by
+/// defects except `no-cache-control`.
+pub(crate) fn protocol_error(
+    status: StatusCode,
+    code: &str,
+    description: &str,
+    defects: &DefectSet,
+) -> Response {
+    let body = json!({ ERROR: code, ERROR_DESCRIPTION: ascii_description(description) });
+    let mut res = build(status, APPLICATION_JSON_VALUE, body.to_string());
+    no_store(&mut res, defects);
+    res
+}
+
+/// The registered clients as a JSON array (`list-clients-on-get`).
+pub(crate) fn client_list(clients: Vec<Value>, defects: &DefectSet) -> Response {
+    let mut res = build(
+        StatusCode::OK,
+        APPLICATION_JSON_VALUE,
+        Value::Array(clients).to_string(),
+    );
+    no_store(&mut res, defects);
+    res
+}
+
+/// A plain-text 500, for the defects that crash.
+pub(crate) fn internal_error() -> Response {
+    build(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+        "internal server error".to_owned(),
+    )
+}
+
+/// A response hyper never sends: its body fails before the first byte, so hyper abandons the
+/// connection with the head still unflushed and the client sees the connection close.
+pub(crate) fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped on purpose"))
+    });
+    let mut res = Response::new(Body::from_stream(failing));
+    *res.status_mut() = StatusCode::OK;
+    res
+}
+
+/// The OPTIONS preflight answer (OIDCR §3: the endpoint should support CORS).
+pub(crate) fn preflight() -> Response {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = StatusCode::NO_CONTENT;
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type, authorization"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    res
+}
+
+/// Adds `Access-Control-Allow-Origin: *` to every response (used as a router layer).
+pub(crate) async fn allow_any_origin(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res
+}
+
+/// Sets one header on a built response.
+pub(crate) fn with_header(mut res: Response, name: HeaderName, value: HeaderValue) -> Response {
+    res.headers_mut().insert(name, value);
+    res
+}
+
+fn build(status: StatusCode, content_type: HeaderValue, body: String) -> Response {
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    res.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    res
+}
+
+fn no_store(res: &mut Response, defects: &DefectSet) {
+    if !defects.has(Defect::NoCacheControl) {
+        res.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+        res.headers_mut().insert(header::PRAGMA, NO_CACHE);
+    }
+}
+
+/// RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E in `error_description`.
+fn ascii_description(text: &str) -> String {
+    text.chars()
+        .map(|c| if is_error_code_char(c) { c } else { '?' })
+        .collect()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_are_forced_into_the_rfc_6749_charset() {
+        assert_eq!(ascii_description("a\"b\\c\u{e9}\n"), "a?b?c??");
+        assert_eq!(ascii_description("plain text ok"), "plain text ok");
+    }
+}

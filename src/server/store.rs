@@ -1,0 +1,173 @@
+//! Registered clients (in memory, bounded) and the credentials issued to them.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::RngCore;
+use serde_json::{Map, Value};
+
+use super::defects::{Defect, DefectSet};
+
+/// Oldest registrations are forgotten beyond this many, so a long run cannot exhaust memory.
+const MAX_CLIENTS: usize = 100_000;
+
+/// What `shared-client-id` and `shared-secret` hand to everyone.
+const SHARED_CLIENT_ID: &str = "dcrcheck-shared-client";
+const SHARED_SECRET: &str = "dcrcheck-shared-secret-6d2f0c1a9b8e7d5c4b3a2f1e0d9c8b7a";
+
+/// Credentials for one new client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Issued {
+    pub client_id: String,
+    /// Seconds since the Unix epoch.
+    pub client_id_issued_at: u64,
+    pub client_secret: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ClientStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    clients: HashMap<String, Map<String, Value>>,
+    order: VecDeque<String>,
+}
+
+impl ClientStore {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere cannot leave the map half-updated in a way that matters here.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Chooses credentials for a new client. `requested_id` is the request's own `client_id`,
+    /// used only under the `honour-client-id` defect.
+    pub(crate) fn issue(
+        &self,
+        needs_secret: bool,
+        requested_id: Option<&str>,
+        defects: &DefectSet,
+    ) -> Issued {
+        let client_id = match requested_id {
+            Some(id) if defects.has(Defect::HonourClientId) && !id.is_empty() => id.to_owned(),
+            _ if defects.has(Defect::SharedClientId) => SHARED_CLIENT_ID.to_owned(),
+            _ => self.fresh_client_id(),
+        };
+        let client_secret = needs_secret.then(|| {
+            if defects.has(Defect::SharedSecret) {
+                SHARED_SECRET.to_owned()
+            } else if defects.has(Defect::ShortSecret) {
+                random_token(6)
+            } else {
+                random_token(32)
+            }
+        });
+        Issued {
+            client_id,
+            client_id_issued_at: now_secs(),
+            client_secret,
+        }
+    }
+
+    /// Keeps the registered record (the clean response body) under its client_id.
+    pub(crate) fn insert(&self, client_id: String, record: Map<String, Value>) {
+        let mut inner = self.lock();
+        if inner.clients.insert(client_id.clone(), record).is_none() {
+            inner.order.push_back(client_id);
+        }
+        while inner.order.len() > MAX_CLIENTS {
+            if let Some(old) = inner.order.pop_front() {
+                inner.clients.remove(&old);
+            }
+        }
+    }
+
+    /// Every stored record, oldest first.
+    pub(crate) fn all(&self) -> Vec<Value> {
+        let inner = self.lock();
+        inner
+            .order
+            .iter()
+            .filter_map(|id| inner.clients.get(id))
+            .map(|m| Value::Object(m.clone()))
+            .collect()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().clients.len()
+    }
+
+    /// 144 random bits, base64url; redrawn in the (astronomically unlikely) case of a clash.
+    fn fresh_client_id(&self) -> String {
+        let inner = self.lock();
+        loop {
+            let id = random_token(18);
+            if !inner.clients.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+}
+
+/// `bytes` random bytes from the thread-local CSPRNG, base64url without padding.
+pub(crate) fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_random_and_long_enough() {
+        let store = ClientStore::default();
+        let clean = DefectSet::default();
+        let a = store.issue(true, Some("mine"), &clean);
+        let b = store.issue(true, None, &clean);
+        assert_ne!(a.client_id, "mine", "a client-chosen id is ignored");
+        assert_ne!(a.client_id, b.client_id);
+        assert_ne!(a.client_secret, b.client_secret);
+        assert_eq!(a.client_id.len(), 24, "144 bits in base64url");
+        assert_eq!(a.client_secret.as_deref().map(str::len), Some(43));
+        assert!(store.issue(false, None, &clean).client_secret.is_none());
+        assert!(a.client_id_issued_at > 1_600_000_000);
+    }
+
+    #[test]
+    fn store_is_bounded_and_ordered() {
+        let store = ClientStore::default();
+        for i in 0..3 {
+            store.insert(format!("c{i}"), Map::new());
+        }
+        store.insert("c1".to_owned(), Map::new());
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.all().len(), 3);
+    }
+
+    #[test]
+    fn security_defects_change_credentials() {
+        let store = ClientStore::default();
+        let shared = DefectSet::new(&[Defect::SharedClientId, Defect::SharedSecret]);
+        let a = store.issue(true, None, &shared);
+        let b = store.issue(true, None, &shared);
+        assert_eq!(a.client_id, b.client_id);
+        assert_eq!(a.client_secret, b.client_secret);
+        let short = store.issue(true, None, &DefectSet::new(&[Defect::ShortSecret]));
+        assert_eq!(short.client_secret.map(|s| s.len()), Some(8));
+        let honour = DefectSet::new(&[Defect::HonourClientId]);
+        assert_eq!(store.issue(false, Some("mine"), &honour).client_id, "mine");
+    }
+}

@@ -1,0 +1,820 @@
+//! End-to-end tests of the reference server: real HTTP over loopback with reqwest.
+
+use std::net::SocketAddr;
+
+use reqwest::header::{HeaderMap, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::store::now_secs;
+use super::*;
+
+const CB: &str = "https://client.example.org/cb";
+
+fn b0() -> Value {
+    json!({"redirect_uris": [CB], "client_name": "dcr-harness"})
+}
+
+fn with(extra: Value) -> Value {
+    let mut body = b0();
+    if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+        b.extend(e);
+    }
+    body
+}
+
+async fn server(config: ServerConfig) -> RunningServer {
+    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+    start(addr, config).await.expect("server starts")
+}
+
+async fn defective(defects: &[Defect]) -> RunningServer {
+    server(ServerConfig {
+        defects: defects.to_vec(),
+        ..ServerConfig::default()
+    })
+    .await
+}
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    fn header(&self, name: impl reqwest::header::AsHeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn member(&self, name: &str) -> Value {
+        self.json().get(name).cloned().unwrap_or(Value::Null)
+    }
+
+    fn is_error(&self, code: &str) -> bool {
+        self.status == 400
+            && self.header(CONTENT_TYPE).starts_with("application/json")
+            && self.member("error") == json!(code)
+            && self.member("client_id").is_null()
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Req {
+    Json(Value),
+    Raw(&'static str, &'static str),
+    Get,
+}
+
+async fn send_to(url: &str, req: &Req) -> Result<Reply, reqwest::Error> {
+    let client = reqwest::Client::new();
+    let builder = match req {
+        Req::Json(body) => client
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string()),
+        Req::Raw(content_type, body) => client
+            .post(url)
+            .header(CONTENT_TYPE, *content_type)
+            .body(*body),
+        Req::Get => client.get(url),
+    };
+    let res = builder.send().await?;
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await?;
+    Ok(Reply {
+        status,
+        headers,
+        text,
+    })
+}
+
+async fn send(s: &RunningServer, req: Req) -> Reply {
+    send_to(&s.registration_url(), &req)
+        .await
+        .expect("a response")
+}
+
+async fn post(s: &RunningServer, body: Value) -> Reply {
+    send(s, Req::Json(body)).await
+}
+
+#[tokio::test]
+async fn baseline_registration_is_a_complete_201() {
+    let s = server(ServerConfig::default()).await;
+    let r = post(&s, b0()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.header(CONTENT_TYPE), "application/json");
+    assert_eq!(r.header(CACHE_CONTROL), "no-store");
+    assert_eq!(r.header("pragma"), "no-cache");
+    assert_eq!(r.header(ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    let body = r.json();
+    let id = body["client_id"].as_str().expect("client_id string");
+    assert!(id.len() >= 22, "at least 128 bits");
+    let secret = body["client_secret"].as_str().expect("secret");
+    assert_eq!(secret.len(), 43);
+    assert_eq!(body["client_secret_expires_at"], json!(0));
+    let issued = body["client_id_issued_at"].as_u64().expect("integer");
+    assert!(issued.abs_diff(now_secs()) < 60);
+    assert_eq!(body["redirect_uris"], json!([CB]));
+    assert_eq!(body["client_name"], json!("dcr-harness"));
+    assert_eq!(body["grant_types"], json!(["authorization_code"]));
+    assert_eq!(body["response_types"], json!(["code"]));
+    assert_eq!(
+        body["token_endpoint_auth_method"],
+        json!("client_secret_basic")
+    );
+    assert_eq!(body["application_type"], json!("web"));
+    assert_eq!(body["id_token_signed_response_alg"], json!("RS256"));
+    assert_eq!(body["require_auth_time"], json!(false));
+    assert!(body.get("registration_access_token").is_none());
+    assert!(body.get("registration_client_uri").is_none());
+
+    let again = post(&s, b0()).await.json();
+    assert_ne!(again["client_id"], body["client_id"]);
+    assert_ne!(again["client_secret"], body["client_secret"]);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn members_are_echoed_exactly_and_unknown_ones_dropped() {
+    let s = server(ServerConfig::default()).await;
+    let uris = json!([
+        "https://client.example.org/cb?tenant=1&b=%41",
+        "https://client.example.org/caf\u{e9}",
+        "http://127.0.0.1:7777/cb",
+        "com.example.app:/cb"
+    ]);
+    let r = post(
+        &s,
+        with(json!({
+            "redirect_uris": uris,
+            "client_name#ja-Jpan-JP": "\u{30af}\u{30e9}\u{30a4}\u{30a2}\u{30f3}\u{30c8}\u{540d}",
+            "client_name#EN-us": "My Client",
+            "client_name#!!": "x",
+            "x_harness_unknown": "v",
+            "x_obj": {"n": 1},
+            "client_id": "chosen",
+            "client_secret": "chosen",
+            "software_statement": "eyJhbGciOiJub25lIn0.e30.",
+            "software_id": "4NRB1-0XZABZI9E6-5SM3R",
+            "software_version": "2.1",
+            "scope": "openid profile",
+            "contacts": ["ops@client.example.org"],
+            "token_endpoint_auth_method": "none",
+        })),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let body = r.json();
+    assert_eq!(body["redirect_uris"], uris);
+    assert_eq!(
+        body["client_name#ja-Jpan-JP"],
+        json!("\u{30af}\u{30e9}\u{30a4}\u{30a2}\u{30f3}\u{30c8}\u{540d}")
+    );
+    assert_eq!(body["client_name#EN-us"], json!("My Client"));
+    for dropped in [
+        "client_name#!!",
+        "x_harness_unknown",
+        "x_obj",
+        "software_statement",
+        "client_secret",
+        "client_secret_expires_at",
+    ] {
+        assert!(body.get(dropped).is_none(), "{dropped} should be dropped");
+    }
+    assert_ne!(body["client_id"], json!("chosen"));
+    assert_eq!(body["software_version"], json!("2.1"));
+    assert_eq!(body["scope"], json!("openid profile"));
+    assert_eq!(body["contacts"], json!(["ops@client.example.org"]));
+    assert_eq!(body["token_endpoint_auth_method"], json!("none"));
+}
+
+#[tokio::test]
+async fn bad_metadata_gets_a_clean_400() {
+    let s = server(ServerConfig::default()).await;
+    let cases = [
+        (
+            json!({"redirect_uris": [format!("{CB}#frag")]}),
+            "invalid_redirect_uri",
+        ),
+        (json!({"redirect_uris": ["/cb"]}), "invalid_redirect_uri"),
+        (json!({"redirect_uris": CB}), "invalid_redirect_uri"),
+        (json!({"redirect_uris": []}), "invalid_redirect_uri"),
+        (
+            json!({"redirect_uris": ["http://client.example.org/cb"]}),
+            "invalid_redirect_uri",
+        ),
+        (json!({"scope": ["a", "b"]}), "invalid_client_metadata"),
+        (json!({"contacts": "a@b"}), "invalid_client_metadata"),
+        (
+            json!({"token_endpoint_auth_method": "bogus_auth"}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"grant_types": ["authorization_code"], "response_types": ["token"]}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"jwks": {"keys": [{"kty": "oct", "k": "AQAB"}]}}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"initiate_login_uri": "http://client.example.org/login"}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"client_uri": "javascript:alert(1)"}),
+            "invalid_client_metadata",
+        ),
+    ];
+    for (extra, code) in cases {
+        let r = post(&s, with(extra.clone())).await;
+        assert!(r.is_error(code), "{extra} → {} {}", r.status, r.text);
+        assert_eq!(r.header(CACHE_CONTROL), "no-store");
+        let description = r.member("error_description");
+        let description = description.as_str().expect("description");
+        assert!(description
+            .chars()
+            .all(crate::spec::names::is_error_code_char));
+    }
+    let mut missing = b0();
+    missing.as_object_mut().map(|o| o.remove("redirect_uris"));
+    assert!(post(&s, missing).await.is_error("invalid_redirect_uri"));
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_json_objects_are_invalid_request() {
+    let s = server(ServerConfig::default()).await;
+    let b0_text: &'static str =
+        r#"{"redirect_uris":["https://client.example.org/cb"],"client_name":"dcr-harness"}"#;
+    for req in [
+        Req::Raw("application/json", "{"),
+        Req::Raw("application/json", "[]"),
+        Req::Raw("application/json", "null"),
+        Req::Raw("application/json", "\"x\""),
+        Req::Raw("application/json", ""),
+        Req::Raw("application/json", "{} trailing"),
+        Req::Raw("text/plain", b0_text),
+        Req::Raw("application/jsonx", b0_text),
+        Req::Raw(
+            "application/x-www-form-urlencoded",
+            "redirect_uris=https%3A%2F%2Fclient.example.org%2Fcb",
+        ),
+    ] {
+        let r = send(&s, req.clone()).await;
+        assert!(
+            r.is_error("invalid_request"),
+            "{req:?} → {} {}",
+            r.status,
+            r.text
+        );
+    }
+    for ok_type in ["application/json; charset=utf-8", "Application/JSON"] {
+        let r = send(&s, Req::Raw(ok_type, b0_text)).await;
+        assert_eq!(r.status, 201, "{ok_type}");
+    }
+}
+
+#[tokio::test]
+async fn other_methods_get_405_and_options_a_preflight() {
+    let s = server(ServerConfig::default()).await;
+    let client = reqwest::Client::new();
+    for method in [
+        reqwest::Method::GET,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        for url in [s.registration_url(), s.seed_v3_url()] {
+            let r = client
+                .request(method.clone(), &url)
+                .send()
+                .await
+                .expect("response");
+            assert_eq!(r.status().as_u16(), 405, "{method} {url}");
+            let allow = r.headers().get("allow").and_then(|v| v.to_str().ok());
+            assert_eq!(allow, Some("POST, OPTIONS"));
+            let body: Value = r.json().await.expect("json body");
+            assert_eq!(body["error"], json!("invalid_request"));
+        }
+    }
+    let r = client
+        .request(reqwest::Method::OPTIONS, s.registration_url())
+        .header("origin", "https://client.example.org")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(r.status().as_u16(), 204);
+    let h = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(h("access-control-allow-origin"), "*");
+    assert_eq!(h("access-control-allow-methods"), "POST");
+    assert!(h("access-control-allow-headers").contains("authorization"));
+    let missing = send_to(&format!("http://{}/nope", s.addr()), &Req::Json(b0()))
+        .await
+        .expect("response");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.member("error"), json!("invalid_request"));
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413() {
+    let s = server(ServerConfig {
+        body_limit: 1024,
+        ..ServerConfig::default()
+    })
+    .await;
+    let big = with(json!({"client_name": "x".repeat(2000)}));
+    let r = post(&s, big).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.member("error"), json!("invalid_request"));
+    let small = post(&s, b0()).await;
+    assert_eq!(small.status, 201);
+}
+
+#[tokio::test]
+async fn initial_access_token_is_required_when_configured() {
+    let s = server(ServerConfig {
+        initial_access_token: Some("s3cret-token".to_owned()),
+        ..ServerConfig::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = s.registration_url();
+    let call = |auth: Option<&'static str>| {
+        let mut b = client
+            .post(&url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(b0().to_string());
+        if let Some(a) = auth {
+            b = b.header("authorization", a);
+        }
+        b.send()
+    };
+    let missing = call(None).await.expect("response");
+    assert_eq!(missing.status().as_u16(), 401);
+    let challenge = missing.headers().get("www-authenticate").cloned();
+    assert_eq!(
+        challenge.as_ref().and_then(|v| v.to_str().ok()),
+        Some(r#"Bearer realm="dcrcheck""#)
+    );
+    let body: Value = missing.json().await.expect("json");
+    assert_eq!(body["error"], json!("invalid_token"));
+
+    let wrong = call(Some("Bearer nope")).await.expect("response");
+    assert_eq!(wrong.status().as_u16(), 401);
+    let challenge = wrong.headers().get("www-authenticate").cloned();
+    assert_eq!(
+        challenge.as_ref().and_then(|v| v.to_str().ok()),
+        Some(r#"Bearer realm="dcrcheck", error="invalid_token""#)
+    );
+    let right = call(Some("Bearer s3cret-token")).await.expect("response");
+    assert_eq!(right.status().as_u16(), 201);
+}
+
+#[tokio::test]
+async fn seed_v3_endpoint_adds_its_rules() {
+    let s = server(ServerConfig::default()).await;
+    let url = s.seed_v3_url();
+    let ok = with(json!({
+        "metadata": [{"name": "tier", "value": "gold", "locale": "en"}],
+        "require_pushed_authorization_requests": false,
+    }));
+    let r = send_to(&url, &Req::Json(ok)).await.expect("response");
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        r.member("metadata"),
+        json!([{"name": "tier", "value": "gold", "locale": "en"}])
+    );
+    assert_eq!(
+        r.member("require_pushed_authorization_requests"),
+        json!(false)
+    );
+    let mut no_name = b0();
+    no_name.as_object_mut().map(|o| o.remove("client_name"));
+    for bad in [
+        no_name,
+        with(json!({"require_pushed_authorization_requests": "true"})),
+        with(json!({"metadata": [{"name": "tier"}]})),
+    ] {
+        let r = send_to(&url, &Req::Json(bad.clone()))
+            .await
+            .expect("response");
+        assert!(r.is_error("invalid_client_metadata"), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server() {
+    let s = server(ServerConfig::default()).await;
+    let addr = s.addr();
+    assert!(s.registration_url().starts_with("http://127.0.0.1:"));
+    assert!(s
+        .seed_v3_url()
+        .ends_with("/v3/modules/dcrcheck/setups/default/clients"));
+    s.shutdown().await;
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+// ---- Defects -----------------------------------------------------------------------------
+
+fn rsa_jwks(private: bool) -> Value {
+    use base64::Engine as _;
+    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xc5u8; 256]);
+    let mut key = json!({"kty": "RSA", "n": n, "e": "AQAB", "kid": "k1"});
+    if private {
+        key["d"] = json!("AQAB");
+    }
+    json!({"keys": [key]})
+}
+
+fn is_500_text(r: &Reply) -> bool {
+    r.status == 500 && r.header(CONTENT_TYPE).starts_with("text/plain")
+}
+
+fn registered(r: &Reply) -> bool {
+    r.status == 201 && r.member("client_id").is_string()
+}
+
+/// One request and a predicate that holds on the defective server and not on the clean one.
+struct Case {
+    defect: Defect,
+    req: Req,
+    shows: fn(&Reply) -> bool,
+}
+
+fn cases() -> Vec<Case> {
+    use Defect::*;
+    let frag = || Req::Json(with(json!({"redirect_uris": [format!("{CB}#frag")]})));
+    let mut missing = b0();
+    missing.as_object_mut().map(|o| o.remove("redirect_uris"));
+    vec![
+        Case {
+            defect: Status200,
+            req: Req::Json(b0()),
+            shows: |r| r.status == 200,
+        },
+        Case {
+            defect: NoClientId,
+            req: Req::Json(b0()),
+            shows: |r| r.member("client_id").is_null(),
+        },
+        Case {
+            defect: NoSecretExpiry,
+            req: Req::Json(b0()),
+            shows: |r| {
+                r.member("client_secret").is_string()
+                    && r.member("client_secret_expires_at").is_null()
+            },
+        },
+        Case {
+            defect: SecretExpiryString,
+            req: Req::Json(b0()),
+            shows: |r| r.member("client_secret_expires_at") == json!("0"),
+        },
+        Case {
+            defect: SecretExpired,
+            req: Req::Json(b0()),
+            shows: |r| {
+                r.member("client_secret_expires_at")
+                    .as_u64()
+                    .is_some_and(|t| t > 0 && t < now_secs())
+            },
+        },
+        Case {
+            defect: IssuedAtMillis,
+            req: Req::Json(b0()),
+            shows: |r| {
+                r.member("client_id_issued_at")
+                    .as_u64()
+                    .is_some_and(|t| t > 100_000_000_000)
+            },
+        },
+        Case {
+            defect: IssuedAtString,
+            req: Req::Json(b0()),
+            shows: |r| r.member("client_id_issued_at").is_string(),
+        },
+        Case {
+            defect: DropRegisteredMember,
+            req: Req::Json(b0()),
+            shows: |r| registered(r) && r.member("redirect_uris").is_null(),
+        },
+        Case {
+            defect: ScopeAsArray,
+            req: Req::Json(with(json!({"scope": "openid profile"}))),
+            shows: |r| r.member("scope") == json!(["openid", "profile"]),
+        },
+        Case {
+            defect: GrantTypesAsString,
+            req: Req::Json(b0()),
+            shows: |r| r.member("grant_types") == json!("authorization_code"),
+        },
+        Case {
+            defect: NoCacheControl,
+            req: Req::Json(b0()),
+            shows: |r| registered(r) && r.headers.get(CACHE_CONTROL).is_none(),
+        },
+        Case {
+            defect: JsonContentTypeMissing,
+            req: Req::Json(b0()),
+            shows: |r| r.status == 201 && r.header(CONTENT_TYPE).starts_with("text/plain"),
+        },
+        Case {
+            defect: AcceptFragmentRedirect,
+            req: frag(),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptRelativeRedirect,
+            req: Req::Json(with(json!({"redirect_uris": ["/cb"]}))),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptHttpRedirect,
+            req: Req::Json(with(
+                json!({"redirect_uris": ["http://client.example.org/cb"]}),
+            )),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptMissingRedirect,
+            req: Req::Json(missing),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptEmptyRedirect,
+            req: Req::Json(with(json!({"redirect_uris": []}))),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptStringRedirect,
+            req: Req::Json(with(json!({"redirect_uris": CB}))),
+            shows: |r| registered(r) && r.member("redirect_uris") == json!(CB),
+        },
+        Case {
+            defect: AcceptJwksAndJwksUri,
+            req: Req::Json(with(json!({"jwks": rsa_jwks(false),
+                                       "jwks_uri": "https://client.example.org/jwks"}))),
+            shows: |r| {
+                registered(r) && r.member("jwks").is_object() && r.member("jwks_uri").is_string()
+            },
+        },
+        Case {
+            defect: AcceptPrivateJwk,
+            req: Req::Json(with(json!({"jwks": rsa_jwks(true)}))),
+            shows: registered,
+        },
+        Case {
+            defect: EchoUnknownAuthMethod,
+            req: Req::Json(with(json!({"token_endpoint_auth_method": "bogus_auth"}))),
+            shows: |r| r.member("token_endpoint_auth_method") == json!("bogus_auth"),
+        },
+        Case {
+            defect: AcceptInconsistentGrants,
+            req: Req::Json(with(json!({"grant_types": ["authorization_code"],
+                                       "response_types": ["token"]}))),
+            shows: registered,
+        },
+        Case {
+            defect: SubstituteRedirectUris,
+            req: Req::Json(with(json!({"redirect_uris": [CB, format!("{CB}#bad")]}))),
+            shows: |r| registered(r) && r.member("redirect_uris") == json!([CB]),
+        },
+        Case {
+            defect: HtmlErrors,
+            req: frag(),
+            shows: |r| r.status == 400 && r.header(CONTENT_TYPE).starts_with("text/html"),
+        },
+        Case {
+            defect: ErrorStatus200,
+            req: frag(),
+            shows: |r| r.status == 200 && r.member("error").is_string(),
+        },
+        Case {
+            defect: UnknownErrorCode,
+            req: frag(),
+            shows: |r| r.member("error") == json!("bad_thing"),
+        },
+        Case {
+            defect: NonAsciiError,
+            req: frag(),
+            shows: |r| r.member("error").as_str().is_some_and(|e| !e.is_ascii()),
+        },
+        Case {
+            defect: ClientIdInError,
+            req: frag(),
+            shows: |r| r.status == 400 && r.member("client_id").is_string(),
+        },
+        Case {
+            defect: Status500OnMalformedJson,
+            req: Req::Raw("application/json", "{"),
+            shows: is_500_text,
+        },
+        Case {
+            defect: Status500OnNonObject,
+            req: Req::Raw("application/json", "[]"),
+            shows: is_500_text,
+        },
+        Case {
+            defect: AcceptFormEncoded,
+            req: Req::Raw(
+                "application/x-www-form-urlencoded",
+                "redirect_uris=https%3A%2F%2Fclient.example.org%2Fcb&client_name=form",
+            ),
+            shows: registered,
+        },
+        Case {
+            defect: BandClientName41To64,
+            req: Req::Json(with(json!({"client_name": "\u{e9}".repeat(50)}))),
+            shows: is_500_text,
+        },
+        Case {
+            defect: BandNonAscii,
+            req: Req::Json(with(json!({"client_name": "caf\u{e9}"}))),
+            shows: is_500_text,
+        },
+        Case {
+            defect: BandLanguageTag,
+            req: Req::Json(with(json!({"client_name#en": "My Client"}))),
+            shows: is_500_text,
+        },
+        Case {
+            defect: BandLongRedirect,
+            req: Req::Json(with(
+                json!({"redirect_uris": [format!("{CB}/{}", "a".repeat(200))]}),
+            )),
+            shows: is_500_text,
+        },
+        Case {
+            defect: ShortSecret,
+            req: Req::Json(b0()),
+            shows: |r| {
+                r.member("client_secret")
+                    .as_str()
+                    .is_some_and(|s| s.len() == 8)
+            },
+        },
+        Case {
+            defect: HonourClientId,
+            req: Req::Json(with(json!({"client_id": "picked-by-client"}))),
+            shows: |r| r.member("client_id") == json!("picked-by-client"),
+        },
+        Case {
+            defect: ListClientsOnGet,
+            req: Req::Get,
+            shows: |r| r.status == 200 && r.json().is_array(),
+        },
+        Case {
+            defect: RejectUnknownMembers,
+            req: Req::Json(with(json!({"x_harness_unknown": "v"}))),
+            shows: |r| r.is_error("invalid_client_metadata"),
+        },
+    ]
+}
+
+#[tokio::test]
+async fn each_defect_changes_the_http_behaviour() {
+    let clean = server(ServerConfig::default()).await;
+    for case in cases() {
+        let bad = defective(&[case.defect]).await;
+        let seen = send(&bad, case.req.clone()).await;
+        assert!(
+            (case.shows)(&seen),
+            "{} not visible: {} {} {:?}",
+            case.defect,
+            seen.status,
+            seen.text,
+            seen.headers
+        );
+        let normal = send(&clean, case.req.clone()).await;
+        assert!(
+            !(case.shows)(&normal),
+            "{} visible on the clean server too: {} {}",
+            case.defect,
+            normal.status,
+            normal.text
+        );
+        bad.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn every_defect_has_a_test() {
+    let mut covered: Vec<Defect> = cases().iter().map(|c| c.defect).collect();
+    // Tested on their own below.
+    covered.extend([
+        Defect::SharedClientId,
+        Defect::SharedSecret,
+        Defect::DropConnection,
+    ]);
+    for d in Defect::ALL {
+        assert!(covered.contains(d), "{d} has no test");
+    }
+}
+
+#[tokio::test]
+async fn bands_fire_only_inside_their_band() {
+    let s = defective(&[Defect::BandClientName41To64, Defect::BandLongRedirect]).await;
+    for n in [40usize, 65] {
+        let r = post(&s, with(json!({"client_name": "n".repeat(n)}))).await;
+        assert_eq!(r.status, 201, "client_name of {n}");
+    }
+    for n in [41usize, 64] {
+        let r = post(&s, with(json!({"client_name": "n".repeat(n)}))).await;
+        assert_eq!(r.status, 500, "client_name of {n}");
+    }
+    let exactly_200 = format!("{CB}/{}", "a".repeat(200 - CB.len() - 1));
+    let r = post(&s, with(json!({"redirect_uris": [exactly_200]}))).await;
+    assert_eq!(r.status, 201);
+}
+
+#[tokio::test]
+async fn shared_credentials_repeat_across_clients() {
+    let s = defective(&[Defect::SharedClientId, Defect::SharedSecret]).await;
+    let a = post(&s, b0()).await.json();
+    let b = post(&s, b0()).await.json();
+    assert!(a["client_id"].is_string());
+    assert_eq!(a["client_id"], b["client_id"]);
+    assert!(a["client_secret"].is_string());
+    assert_eq!(a["client_secret"], b["client_secret"]);
+}
+
+#[tokio::test]
+async fn list_clients_on_get_leaks_secrets() {
+    let s = defective(&[Defect::ListClientsOnGet]).await;
+    let secret = post(&s, b0()).await.member("client_secret");
+    let list = send(&s, Req::Get).await.json();
+    assert_eq!(list[0]["client_secret"], secret);
+}
+
+#[tokio::test]
+async fn drop_connection_closes_every_seventh_post_without_a_response() {
+    let s = defective(&[Defect::DropConnection]).await;
+    for i in 1..=6 {
+        assert_eq!(post(&s, b0()).await.status, 201, "request {i}");
+    }
+    // The 7th POST: raw TCP, to prove not a single byte comes back.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr())
+        .await
+        .expect("connect");
+    let body = b0().to_string();
+    let request = format!(
+        "POST /register HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(request.as_bytes()).await.expect("write");
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tcp.read_to_end(&mut received),
+    )
+    .await
+    .expect("the server closes the connection");
+    // Either a clean close or a reset; never any response bytes.
+    if read.is_ok() {
+        assert!(
+            received.is_empty(),
+            "got {:?}",
+            String::from_utf8_lossy(&received)
+        );
+    }
+    // The 14th is dropped through reqwest as a transport error.
+    for _ in 8..=13 {
+        assert_eq!(post(&s, b0()).await.status, 201);
+    }
+    let fourteenth = send_to(&s.registration_url(), &Req::Json(b0())).await;
+    assert!(fourteenth.is_err(), "{fourteenth:?}");
+}
+
+#[tokio::test]
+async fn shutdown_ends_even_with_a_stalled_request() {
+    let s = server(ServerConfig::default()).await;
+    let mut tcp = tokio::net::TcpStream::connect(s.addr())
+        .await
+        .expect("connect");
+    // Headers promise a body that never comes.
+    tcp.write_all(b"POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        .await
+        .expect("write");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let started = std::time::Instant::now();
+    s.shutdown().await;
+    assert!(started.elapsed() < SHUTDOWN_GRACE + std::time::Duration::from_secs(2));
+}

@@ -1,0 +1,52 @@
+//! Shared helpers for the integration suite.
+
+use dcrcheck::profile::Profile;
+use dcrcheck::run::{RunConfig, RunReport, TargetSpec};
+use dcrcheck::server::{self, Defect, ServerConfig};
+
+/// Seeds used where a test must hold for more than one.
+pub const SEEDS: &[u64] = &[1, 42, 20261127];
+
+/// Runs dcrcheck against the embedded reference server started with `defects`.
+pub async fn run_against_server(
+    profile: Profile,
+    seed: u64,
+    cases: usize,
+    defects: &[Defect],
+) -> RunReport {
+    let server = server::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        ServerConfig {
+            defects: defects.to_vec(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("start reference server");
+    let url = format!("http://{}{}", server.addr(), profile.embedded_path());
+    let mut config = RunConfig::new(profile, seed);
+    config.cases = cases;
+    config.target = TargetSpec::Url(url.parse().expect("url"));
+    let report = dcrcheck::run::run(&config, &mut |_| {}).await.expect("run");
+    server.shutdown().await;
+    report
+}
+
+/// The path of the dcrcheck binary built for this test run.
+pub fn bin() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_BIN_EXE_dcrcheck"))
+}
+
+/// Runs the binary with arguments and a bounded wait; returns (exit code, stdout, stderr).
+pub fn dcrcheck(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .env_remove("CI")
+        .output()
+        .expect("run dcrcheck");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
