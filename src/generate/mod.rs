@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::profile::Profile;
 use crate::spec::Severity;
 
-pub use mutate::{Mutation, MUTATIONS};
+pub use mutate::{Base, Mutation, MUTATIONS};
 
 /// One request to send, with what the server may answer.
 #[derive(Debug, Clone, Serialize)]
@@ -235,7 +235,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
             }
         } else if !mutations.is_empty() {
             let m = mutations[(start + i / 2) % mutations.len()];
-            if let Some(base) = draw(&mut runner, &base_strategy) {
+            if let Some(base) = base_for(m, plan.profile, &base_strategy, &mut runner) {
                 out.push(m.apply(plan.profile, i, base, &mut runner));
             }
         }
@@ -251,12 +251,24 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
         .filter(|m| !used.contains(m.name))
         .collect();
     for (j, m) in missing.into_iter().enumerate() {
-        if let Some(base) = draw(&mut runner, &base_strategy) {
+        if let Some(base) = base_for(m, plan.profile, &base_strategy, &mut runner) {
             out.push(m.apply(plan.profile, plan.cases + j, base, &mut runner));
         }
     }
     out.extend(probes::final_probes(plan.profile));
     out
+}
+
+fn base_for(
+    m: &Mutation,
+    profile: Profile,
+    strategy: &proptest::strategy::BoxedStrategy<Map<String, Value>>,
+    runner: &mut TestRunner,
+) -> Option<Map<String, Value>> {
+    match m.base {
+        mutate::Base::Random => draw(runner, strategy),
+        mutate::Base::Baseline => Some(valid::baseline(profile)),
+    }
 }
 
 /// Requirement ids some case of some profile exercises (for coverage listings).

@@ -17,6 +17,8 @@ const METADATA_CODES: &[&str] = &[INVALID_CLIENT_METADATA];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applies {
     All,
+    /// RFC 7591 rules that OIDC relaxes.
+    NotOidc,
     Oidc,
     SeedV3,
 }
@@ -45,6 +47,16 @@ pub enum Rule {
     Register,
 }
 
+/// The payload a mutation starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// A random conservative payload (varied members, https code flow).
+    Random,
+    /// The catalog's minimal request B0: for changes that a server must accept, so that a
+    /// refusal can only be blamed on the change.
+    Baseline,
+}
+
 /// One labelled way to break (or stress) a valid payload.
 pub struct Mutation {
     /// Kebab-case label used in case ids.
@@ -56,6 +68,8 @@ pub struct Mutation {
     /// Where the request schema rejects the mutated payload; `None` when it stays valid.
     pub invalid_at: Option<&'static str>,
     pub rule: Rule,
+    /// Whether the mutation starts from a random conservative payload or from B0.
+    pub base: Base,
     /// Severity of an unmet expectation under RFC 7591 and under OIDC.
     pub severity: (Severity, Severity),
     pub change: fn(&mut Map<String, Value>),
@@ -65,6 +79,7 @@ impl Mutation {
     pub fn applies_to(&self, profile: Profile) -> bool {
         match self.applies {
             Applies::All => true,
+            Applies::NotOidc => profile != Profile::Oidc,
             Applies::Oidc => profile == Profile::Oidc,
             Applies::SeedV3 => profile == Profile::SeedV3,
         }
@@ -204,6 +219,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R6749-3.1.2-a", "OIDCR-3.2-b"],
         applies: Applies::All,
         invalid_at: Some("/redirect_uris/0"),
+        base: Base::Random,
         rule: Rule::RejectOrDropRedirect,
         severity: (F, F),
         change: |m| set_first_redirect(m, "https://client.example.org/cb#fragment"),
@@ -214,16 +230,20 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R6749-3.1.2-b", "OIDCR-3.2-b"],
         applies: Applies::All,
         invalid_at: Some("/redirect_uris/0"),
+        base: Base::Random,
         rule: Rule::RejectOrDropRedirect,
         severity: (F, F),
         change: |m| set_first_redirect(m, "/cb"),
     },
     Mutation {
         name: "redirect-http-remote",
+        // OIDC lets a provider accept http for web clients of the code flow (OIDC §2,
+        // redirect_uris; OIDCR-2-g), so this is an RFC 7591 rule only.
         title: "plain-http redirect URI on a remote host",
-        requirements: &["R7591-5-c", "OIDCR-3.2-b"],
-        applies: Applies::All,
+        requirements: &["R7591-5-c"],
+        applies: Applies::NotOidc,
         invalid_at: Some("/redirect_uris/0"),
+        base: Base::Random,
         rule: Rule::RejectOrDropRedirect,
         severity: (F, F),
         change: |m| set_first_redirect(m, "http://client.example.org/cb"),
@@ -234,6 +254,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/redirect_uris"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(REDIRECT_URIS),
         severity: (F, F),
         change: |m| set(m, REDIRECT_URIS, json!("https://client.example.org/cb")),
@@ -244,6 +265,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-5-b", "OIDCR-2-a"],
         applies: Applies::All,
         invalid_at: Some("/redirect_uris"),
+        base: Base::Random,
         rule: Rule::RejectOrNoRedirectGrants,
         severity: (F, F),
         change: |m| set(m, REDIRECT_URIS, json!([])),
@@ -254,6 +276,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-5-b", "OIDCR-2-a"],
         applies: Applies::All,
         invalid_at: Some(""),
+        base: Base::Random,
         rule: Rule::RejectOrNoRedirectGrants,
         severity: (F, F),
         change: |m| {
@@ -266,6 +289,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-3.2-b"],
         applies: Applies::Oidc,
         invalid_at: Some("/redirect_uris/1"),
+        base: Base::Random,
         rule: Rule::Reject(REDIRECT_CODES),
         severity: (F, F),
         change: |m| {
@@ -285,6 +309,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-n", "R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/scope"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(SCOPE),
         severity: (F, F),
         change: |m| set(m, SCOPE, json!(["openid", "profile"])),
@@ -295,6 +320,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/contacts"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(CONTACTS),
         severity: (F, F),
         change: |m| set(m, CONTACTS, json!("ops@client.example.org")),
@@ -305,6 +331,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/grant_types"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(GRANT_TYPES),
         severity: (F, F),
         change: |m| {
@@ -318,6 +345,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/response_types"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(RESPONSE_TYPES),
         severity: (F, F),
         change: |m| {
@@ -331,6 +359,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/client_name"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(CLIENT_NAME),
         severity: (F, F),
         change: |m| set(m, CLIENT_NAME, json!(42)),
@@ -341,6 +370,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/token_endpoint_auth_method"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(TOKEN_ENDPOINT_AUTH_METHOD),
         severity: (F, F),
         change: |m| set(m, TOKEN_ENDPOINT_AUTH_METHOD, json!(1)),
@@ -351,6 +381,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-s", "R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/software_version"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(SOFTWARE_VERSION),
         severity: (F, F),
         change: |m| set(m, SOFTWARE_VERSION, json!(2.1)),
@@ -361,6 +392,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q"],
         applies: Applies::All,
         invalid_at: Some("/jwks"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
         severity: (F, F),
         change: |m| set_jwks(m, json!("abc")),
@@ -371,6 +403,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q", "R7517-5-a"],
         applies: Applies::All,
         invalid_at: Some("/jwks"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
         severity: (F, F),
         change: |m| set_jwks(m, json!({})),
@@ -381,6 +414,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q", "R7517-5-a"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
         severity: (F, F),
         change: |m| set_jwks(m, json!({"keys": {}})),
@@ -391,6 +425,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q", "R7517-4.1-a"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
         severity: (F, F),
         change: |m| {
@@ -407,6 +442,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-p", "OIDCR-2-j"],
         applies: Applies::All,
         invalid_at: Some(""),
+        base: Base::Random,
         rule: Rule::RejectOrNotBoth,
         severity: (F, F),
         change: |m| {
@@ -421,6 +457,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q", "OIDCR-2-i"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
+        base: Base::Random,
         rule: Rule::RejectOrNoPrivateKeys,
         severity: (F, F),
         change: |m| set_jwks(m, json!({ "keys": [private_rsa()] })),
@@ -431,6 +468,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q", "OIDCR-2-i"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
+        base: Base::Random,
         rule: Rule::RejectOrNoPrivateKeys,
         severity: (F, F),
         change: |m| set_jwks(m, json!({ "keys": [private_ec()] })),
@@ -441,6 +479,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q", "OIDCR-2-i"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
+        base: Base::Random,
         rule: Rule::RejectOrNoPrivateKeys,
         severity: (F, F),
         change: |m| {
@@ -456,6 +495,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2.1-a", "OIDCR-2-b"],
         applies: Applies::All,
         invalid_at: Some(""),
+        base: Base::Random,
         rule: Rule::RejectOrConsistent,
         severity: (W, F),
         change: |m| {
@@ -469,6 +509,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2.1-a", "OIDCR-2-b"],
         applies: Applies::All,
         invalid_at: Some(""),
+        base: Base::Random,
         rule: Rule::RejectOrConsistent,
         severity: (W, F),
         change: |m| {
@@ -482,6 +523,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-b"],
         applies: Applies::Oidc,
         invalid_at: Some(""),
+        base: Base::Random,
         rule: Rule::RejectOrConsistent,
         severity: (F, F),
         change: |m| {
@@ -495,6 +537,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-h"],
         applies: Applies::All,
         invalid_at: Some("/token_endpoint_auth_method"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(TOKEN_ENDPOINT_AUTH_METHOD),
         severity: (F, F),
         change: |m| set(m, TOKEN_ENDPOINT_AUTH_METHOD, json!("bogus_auth")),
@@ -505,6 +548,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-m"],
         applies: Applies::All,
         invalid_at: Some("/client_uri"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(CLIENT_URI),
         severity: (W, W),
         change: |m| set(m, CLIENT_URI, json!("javascript:alert(1)")),
@@ -515,6 +559,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-m"],
         applies: Applies::All,
         invalid_at: Some("/logo_uri"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(LOGO_URI),
         severity: (W, W),
         change: |m| set(m, LOGO_URI, json!("not a url")),
@@ -525,6 +570,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-a", "OIDCR-3.2-c"],
         applies: Applies::All,
         invalid_at: None,
+        base: Base::Baseline,
         rule: Rule::Register,
         severity: (F, F),
         change: |m| {
@@ -542,6 +588,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-d"],
         applies: Applies::Oidc,
         invalid_at: Some("/application_type"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(APPLICATION_TYPE),
         severity: (F, F),
         change: |m| set(m, APPLICATION_TYPE, json!("desktop")),
@@ -552,6 +599,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-f"],
         applies: Applies::Oidc,
         invalid_at: Some("/redirect_uris/0"),
+        base: Base::Random,
         rule: Rule::Reject(REDIRECT_CODES),
         severity: (F, F),
         change: |m| {
@@ -565,6 +613,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-e"],
         applies: Applies::Oidc,
         invalid_at: Some(""),
+        base: Base::Random,
         rule: Rule::Reject(REDIRECT_CODES),
         severity: (F, F),
         change: |m| {
@@ -577,11 +626,14 @@ pub static MUTATIONS: &[Mutation] = &[
     },
     Mutation {
         name: "enc-without-alg",
+        // A provider without ID Token encryption may ignore the member (OIDC §3.2); echoing an
+        // enc without its alg is the violation.
         title: "id_token_encrypted_response_enc without its alg",
         requirements: &["OIDCR-2-o"],
         applies: Applies::Oidc,
         invalid_at: Some(""),
-        rule: Rule::Reject(METADATA_CODES),
+        base: Base::Random,
+        rule: Rule::RejectOrDiffer(ID_TOKEN_ENCRYPTED_RESPONSE_ENC),
         severity: (F, F),
         change: |m| set(m, ID_TOKEN_ENCRYPTED_RESPONSE_ENC, json!("A128CBC-HS256")),
     },
@@ -592,6 +644,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-m"],
         applies: Applies::Oidc,
         invalid_at: Some(""),
+        base: Base::Random,
         rule: Rule::Reject(METADATA_CODES),
         severity: (F, F),
         change: |m| {
@@ -608,6 +661,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-t"],
         applies: Applies::Oidc,
         invalid_at: Some("/token_endpoint_auth_signing_alg"),
+        base: Base::Random,
         rule: Rule::Reject(METADATA_CODES),
         severity: (F, F),
         change: |m| {
@@ -623,6 +677,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-w"],
         applies: Applies::Oidc,
         invalid_at: Some("/initiate_login_uri"),
+        base: Base::Random,
         rule: Rule::Reject(METADATA_CODES),
         severity: (F, F),
         change: |m| {
@@ -639,6 +694,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-l"],
         applies: Applies::Oidc,
         invalid_at: Some("/subject_type"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(SUBJECT_TYPE),
         severity: (F, F),
         change: |m| set(m, SUBJECT_TYPE, json!("bogus")),
@@ -649,6 +705,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-v"],
         applies: Applies::Oidc,
         invalid_at: Some("/default_max_age"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(DEFAULT_MAX_AGE),
         severity: (F, F),
         change: |m| set(m, DEFAULT_MAX_AGE, json!("60")),
@@ -659,6 +716,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-h"],
         applies: Applies::Oidc,
         invalid_at: Some("/jwks_uri"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS_URI),
         severity: (W, W),
         change: |m| {
@@ -672,6 +730,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["OIDCR-2-n"],
         applies: Applies::Oidc,
         invalid_at: Some("/id_token_signed_response_alg"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(ID_TOKEN_SIGNED_RESPONSE_ALG),
         severity: (F, F),
         change: |m| set(m, ID_TOKEN_SIGNED_RESPONSE_ALG, json!("RS999")),
@@ -682,6 +741,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::SeedV3,
         invalid_at: Some("/metadata"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(METADATA),
         severity: (F, F),
         change: |m| set(m, METADATA, json!({"name": "team", "value": "payments"})),
@@ -692,6 +752,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-c"],
         applies: Applies::SeedV3,
         invalid_at: Some("/require_pushed_authorization_requests"),
+        base: Base::Random,
         rule: Rule::RejectOrRightType(REQUIRE_PUSHED_AUTHORIZATION_REQUESTS),
         severity: (F, F),
         change: |m| set(m, REQUIRE_PUSHED_AUTHORIZATION_REQUESTS, json!("true")),
@@ -702,6 +763,7 @@ pub static MUTATIONS: &[Mutation] = &[
         requirements: &["R7591-2-q"],
         applies: Applies::SeedV3,
         invalid_at: Some("/jwks/keys/0"),
+        base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
         severity: (F, F),
         change: |m| {

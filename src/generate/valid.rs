@@ -310,7 +310,14 @@ pub fn metadata(profile: Profile, shape: Shape) -> BoxedStrategy<Map<String, Val
         extra_strategy(),
     )
         .prop_map(
-            move |(grants, is_native, web, native_uris, auth, keys, human, extra)| {
+            move |(grants, is_native, web, native_uris, auth, keys, human, mut extra)| {
+                if shape == Shape::Conservative {
+                    // Signing algorithms beyond RS256 are the provider's policy (OIDC Core
+                    // §15.1); a base payload must not depend on them.
+                    extra.oidc_alg = None;
+                    // Servers register only the scopes they know; scope is policy too.
+                    extra.scope = None;
+                }
                 build(
                     profile,
                     grants,
