@@ -4,4 +4,6 @@
 mod cli;
 mod embedded;
 mod generation;
+mod secrets;
+mod snapshots;
 mod support;

@@ -149,7 +149,8 @@ pub fn render(report: &RunReport) -> String {
         "\nResult: {verdict} · {} fail, {} warn, {} info, {} pass, {} skip, {} untested requirements · {} findings",
         s.fail, s.warn, s.info, s.pass, s.skip, s.untested, s.findings
     );
-    o
+    // Padding leaves trailing blanks on rows without findings.
+    o.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + "\n"
 }
 
 /// Curl commands are shown whole unless huge; the JSON report always has them whole.
