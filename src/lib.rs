@@ -21,4 +21,5 @@ pub mod report;
 pub mod run;
 pub mod sanitize;
 pub mod server;
+pub mod shrink;
 pub mod spec;

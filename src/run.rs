@@ -16,6 +16,7 @@ use crate::generate::{self, Case, Plan};
 use crate::profile::{ContractConflict, Profile};
 use crate::report::curl;
 use crate::sanitize::Sanitizer;
+use crate::shrink::{Problem, Shrinker};
 use crate::spec::{self, Severity, Testability};
 
 /// Version of the JSON report format (`schemas/report.schema.json`).
@@ -44,6 +45,8 @@ pub struct RunConfig {
     pub token: Option<String>,
     pub exec: ExecConfig,
     pub show_secrets: bool,
+    /// Requests spent re-sending simpler payloads of failing generated cases.
+    pub shrink_budget: usize,
 }
 
 impl RunConfig {
@@ -57,6 +60,7 @@ impl RunConfig {
             token: None,
             exec: ExecConfig::default(),
             show_secrets: false,
+            shrink_budget: crate::shrink::DEFAULT_SHRINK_BUDGET,
         }
     }
 }
@@ -330,22 +334,75 @@ async fn run_against(
     ordered.extend(finals);
     let exchanges: Vec<(Case, Observation)> = ordered.into_iter().zip(observations).collect();
 
-    let report = judge(config, &schemas, &url, embedded, exchanges, began.elapsed());
+    let now = now_secs();
+    let verdicts = collect_verdicts(config, &schemas, &exchanges, now);
+    let mut shrinker = Shrinker {
+        executor: &executor,
+        profile: config.profile,
+        schemas: &schemas,
+        has_token: config.token.is_some(),
+        now,
+        budget: config.shrink_budget,
+    };
+    let mut shrunk = HashMap::new();
+    for (problem, index) in representatives(&verdicts, &exchanges) {
+        let case = &exchanges[index].0;
+        if !Shrinker::shrinkable(case) || shrinker.budget == 0 {
+            continue;
+        }
+        if let Some(smaller) = shrinker.shrink(case, &problem).await {
+            shrunk.insert(problem, smaller);
+        }
+    }
+    let resent = config.shrink_budget - shrinker.budget;
+    let mut report = build_report(
+        config,
+        &url,
+        embedded,
+        &exchanges,
+        &verdicts,
+        &shrunk,
+        began.elapsed(),
+    );
+    report.summary.requests += resent;
     on_event(Event::Finished { report: &report });
     Ok(report)
 }
 
-/// Judges every exchange and builds the report.
-pub fn judge(
+/// For each problem, the index of the smallest case that shows it.
+fn representatives(
+    verdicts: &[(Option<usize>, Verdict)],
+    exchanges: &[(Case, Observation)],
+) -> Vec<(Problem, usize)> {
+    let mut best: Vec<(Problem, usize)> = Vec::new();
+    for (case, v) in verdicts {
+        let (Some(i), Outcome::Flag(_)) = (case, v.outcome) else {
+            continue;
+        };
+        let problem = Problem {
+            requirement: v.requirement,
+            check: v.check,
+            title: v.title.clone(),
+        };
+        let size = |j: usize| exchanges[j].0.request.body.len();
+        match best.iter_mut().find(|(p, _)| *p == problem) {
+            Some((_, j)) if size(*i) < size(*j) => *j = *i,
+            Some(_) => {}
+            None => best.push((problem, *i)),
+        }
+    }
+    best
+}
+
+/// Judges every exchange: per-case checks, then run-wide ones. Verdicts about requirements
+/// outside the profile are dropped.
+pub fn collect_verdicts(
     config: &RunConfig,
     schemas: &crate::profile::Schemas,
-    url: &reqwest::Url,
-    embedded: bool,
-    exchanges: Vec<(Case, Observation)>,
-    elapsed: Duration,
-) -> RunReport {
+    exchanges: &[(Case, Observation)],
+    now: u64,
+) -> Vec<(Option<usize>, Verdict)> {
     let profile = config.profile;
-    let now = now_secs();
     let mut verdicts: Vec<(Option<usize>, Verdict)> = Vec::new();
     for (i, (case, obs)) in exchanges.iter().enumerate() {
         let ctx = CaseContext {
@@ -358,26 +415,43 @@ pub fn judge(
         };
         verdicts.extend(checks::judge_case(&ctx).into_iter().map(|v| (Some(i), v)));
     }
-    let run_ctx = RunContext {
-        profile,
-        exchanges: &exchanges,
-    };
+    let run_ctx = RunContext { profile, exchanges };
     verdicts.extend(checks::judge_run(&run_ctx).into_iter().map(|v| (None, v)));
-    // A verdict about a requirement outside the profile is not the profile's business.
     verdicts.retain(|(_, v)| spec::requirement(v.requirement).is_some_and(|r| profile.applies(r)));
+    verdicts
+}
+
+/// Builds the report from judged exchanges; `shrunk` holds the minimal reproduction found
+/// for a problem, shown instead of the smallest generated case.
+pub fn build_report(
+    config: &RunConfig,
+    url: &reqwest::Url,
+    embedded: bool,
+    exchanges: &[(Case, Observation)],
+    verdicts: &[(Option<usize>, Verdict)],
+    shrunk: &HashMap<Problem, (Case, Observation)>,
+    elapsed: Duration,
+) -> RunReport {
+    let profile = config.profile;
 
     let mut sanitizer = Sanitizer::new(config.show_secrets);
     if let Some(t) = &config.token {
         sanitizer.add_secret(t);
     }
-    for (_, obs) in &exchanges {
+    for (_, obs) in exchanges.iter().chain(shrunk.values()) {
         if let Some(v) = obs.response.as_ref().and_then(|r| r.json()) {
             sanitizer.learn_from(&v);
         }
     }
 
-    let findings = group_findings(&verdicts, &exchanges, &sanitizer, config.token.is_some());
-    let requirements = requirement_results(profile, &verdicts, &findings, config.token.is_some());
+    let findings = group_findings(
+        verdicts,
+        exchanges,
+        shrunk,
+        &sanitizer,
+        config.token.is_some(),
+    );
+    let requirements = requirement_results(profile, verdicts, &findings, config.token.is_some());
     let mut summary = Summary {
         cases: exchanges.len(),
         requests: exchanges.len(),
@@ -421,6 +495,7 @@ pub fn judge(
 fn group_findings(
     verdicts: &[(Option<usize>, Verdict)],
     exchanges: &[(Case, Observation)],
+    shrunk: &HashMap<Problem, (Case, Observation)>,
     sanitizer: &Sanitizer,
     has_token: bool,
 ) -> Vec<Finding> {
@@ -472,9 +547,24 @@ fn group_findings(
                     })
                 })
                 .map_or_else(|| g.first.detail.clone(), |(_, v)| v.detail.clone());
-            let (request, response, curl) = match smallest {
-                Some(i) => describe(&exchanges[i].0, &exchanges[i].1, sanitizer, has_token),
-                None => (
+            let problem = Problem {
+                requirement: g.first.requirement,
+                check: g.first.check,
+                title: g.first.title.clone(),
+            };
+            let mut detail = detail;
+            let (request, response, curl) = match (shrunk.get(&problem), smallest) {
+                (Some((case, obs)), Some(i)) => {
+                    detail = format!(
+                        "{detail} (minimal reproduction: {} bytes, shrunk from {} bytes of {})",
+                        case.request.body.len(),
+                        exchanges[i].0.request.body.len(),
+                        exchanges[i].0.id
+                    );
+                    describe(case, obs, sanitizer, has_token)
+                }
+                (None, Some(i)) => describe(&exchanges[i].0, &exchanges[i].1, sanitizer, has_token),
+                (_, None) => (
                     FindingRequest {
                         method: String::new(),
                         url: String::new(),

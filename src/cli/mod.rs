@@ -123,6 +123,10 @@ pub struct RunArgs {
     pub headers: Vec<(String, String)>,
     #[command(flatten)]
     pub token: TokenArgs,
+    /// Requests spent re-sending simpler payloads to find minimal reproductions (0 turns
+    /// shrinking off).
+    #[arg(long, default_value_t = crate::shrink::DEFAULT_SHRINK_BUDGET, value_name = "N")]
+    pub shrink_budget: usize,
     /// Write the JSON report (schemas/report.schema.json) to this file.
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
@@ -159,6 +163,7 @@ impl RunArgs {
             body_cap: self.body_cap,
         };
         config.show_secrets = self.show_secrets;
+        config.shrink_budget = self.shrink_budget;
         Ok(config)
     }
 }

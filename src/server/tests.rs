@@ -714,8 +714,8 @@ async fn each_defect_changes_the_http_behaviour() {
     }
 }
 
-#[tokio::test]
-async fn every_defect_has_a_test() {
+#[test]
+fn every_defect_has_a_test() {
     let mut covered: Vec<Defect> = cases().iter().map(|c| c.defect).collect();
     // Tested on their own below.
     covered.extend([

@@ -281,23 +281,7 @@ pub(crate) fn validate(
         ));
     }
 
-    let jwks = match obj.get(JWKS) {
-        None => None,
-        Some(v) => {
-            check_jwks(v, defects.has(Defect::AcceptPrivateJwk)).map_err(Rejection::metadata)?;
-            Some(v.clone())
-        }
-    };
-    let jwks_uri = opt_string(obj, JWKS_URI)?.map(str::to_owned);
-    if let Some(uri) = &jwks_uri {
-        check_https_url(uri, false).map_err(|e| Rejection::metadata(format!("jwks_uri {e}")))?;
-    }
-    if jwks.is_some() && jwks_uri.is_some() && !defects.has(Defect::AcceptJwksAndJwksUri) {
-        return Err(Rejection::metadata(
-            "jwks and jwks_uri must not both be present",
-        ));
-    }
-    let has_keys = jwks.is_some() || jwks_uri.is_some();
+    let (jwks, jwks_uri) = client_keys(obj, defects)?;
 
     let subject_type = match opt_string(obj, SUBJECT_TYPE)? {
         None => None,
@@ -370,68 +354,7 @@ pub(crate) fn validate(
         }
     };
 
-    // Cross-member rules.
-    let method = token_endpoint_auth_method.as_str();
-    if method == AUTH_PRIVATE_KEY_JWT && !has_keys {
-        return Err(Rejection::metadata(
-            "private_key_jwt needs jwks or jwks_uri",
-        ));
-    }
-    if let Some(alg) = &token_endpoint_auth_signing_alg {
-        let fits = match method {
-            AUTH_CLIENT_SECRET_JWT => is_hmac(alg),
-            AUTH_PRIVATE_KEY_JWT => alg != "none" && !is_hmac(alg),
-            _ => false,
-        };
-        if !fits {
-            return Err(Rejection::metadata(
-                "token_endpoint_auth_signing_alg does not suit token_endpoint_auth_method",
-            ));
-        }
-    }
-    let returns_id_token = response_types
-        .iter()
-        .any(|r| r.split(' ').any(|w| w == "id_token"));
-    if id_token_signed_response_alg == "none" && returns_id_token {
-        return Err(Rejection::metadata(
-            "id_token_signed_response_alg none needs response types without id_token",
-        ));
-    }
-    for (name, enc) in [
-        (ID_TOKEN_ENCRYPTED_RESPONSE_ALG, &id_token_encryption),
-        (USERINFO_ENCRYPTED_RESPONSE_ALG, &userinfo_encryption),
-    ] {
-        if enc.as_ref().is_some_and(|e| is_asymmetric_jwe(&e.alg)) && !has_keys {
-            return Err(Rejection::metadata(format!(
-                "{name} needs a client key in jwks or jwks_uri"
-            )));
-        }
-    }
-    let symmetric = [
-        &id_token_encryption,
-        &userinfo_encryption,
-        &request_object_encryption,
-    ]
-    .into_iter()
-    .flatten()
-    .any(|e| !is_asymmetric_jwe(&e.alg))
-        || [
-            Some(&id_token_signed_response_alg),
-            userinfo_signed_response_alg.as_ref(),
-            request_object_signing_alg.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|a| is_hmac(a));
-    let secret_method = SECRET_AUTH_METHODS.contains(&method);
-    if symmetric && !secret_method && method != AUTH_PRIVATE_KEY_JWT {
-        return Err(Rejection::metadata(
-            "symmetric algorithms need a client_secret, which this auth method does not get",
-        ));
-    }
-    let needs_secret = secret_method || (method == AUTH_PRIVATE_KEY_JWT && symmetric);
-
-    Ok(Registration {
+    let mut registration = Registration {
         redirect_uris,
         token_endpoint_auth_method,
         grant_types,
@@ -464,8 +387,102 @@ pub(crate) fn validate(
         request_uris,
         metadata,
         require_pushed_authorization_requests,
-        needs_secret,
-    })
+        needs_secret: false,
+    };
+    registration.needs_secret = cross_member_rules(&registration)?;
+    Ok(registration)
+}
+
+/// The rules that tie members together (OIDCR §2, OIDC Core §10); returns whether a
+/// `client_secret` is issued.
+fn cross_member_rules(reg: &Registration) -> Result<bool, Rejection> {
+    let method = reg.token_endpoint_auth_method.as_str();
+    let has_keys = reg.jwks.is_some() || reg.jwks_uri.is_some();
+    if method == AUTH_PRIVATE_KEY_JWT && !has_keys {
+        return Err(Rejection::metadata(
+            "private_key_jwt needs jwks or jwks_uri",
+        ));
+    }
+    if let Some(alg) = &reg.token_endpoint_auth_signing_alg {
+        let fits = match method {
+            AUTH_CLIENT_SECRET_JWT => is_hmac(alg),
+            AUTH_PRIVATE_KEY_JWT => alg != "none" && !is_hmac(alg),
+            _ => false,
+        };
+        if !fits {
+            return Err(Rejection::metadata(
+                "token_endpoint_auth_signing_alg does not suit token_endpoint_auth_method",
+            ));
+        }
+    }
+    let returns_id_token = reg
+        .response_types
+        .iter()
+        .any(|r| r.split(' ').any(|w| w == "id_token"));
+    if reg.id_token_signed_response_alg == "none" && returns_id_token {
+        return Err(Rejection::metadata(
+            "id_token_signed_response_alg none needs response types without id_token",
+        ));
+    }
+    for (name, enc) in [
+        (ID_TOKEN_ENCRYPTED_RESPONSE_ALG, &reg.id_token_encryption),
+        (USERINFO_ENCRYPTED_RESPONSE_ALG, &reg.userinfo_encryption),
+    ] {
+        if enc.as_ref().is_some_and(|e| is_asymmetric_jwe(&e.alg)) && !has_keys {
+            return Err(Rejection::metadata(format!(
+                "{name} needs a client key in jwks or jwks_uri"
+            )));
+        }
+    }
+    // HMAC signatures and symmetric key management use keys derived from the client secret.
+    let symmetric_encryption = [
+        &reg.id_token_encryption,
+        &reg.userinfo_encryption,
+        &reg.request_object_encryption,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|e| !is_asymmetric_jwe(&e.alg));
+    let hmac_signing = [
+        Some(&reg.id_token_signed_response_alg),
+        reg.userinfo_signed_response_alg.as_ref(),
+        reg.request_object_signing_alg.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|a| is_hmac(a));
+    let symmetric = symmetric_encryption || hmac_signing;
+    let secret_method = SECRET_AUTH_METHODS.contains(&method);
+    if symmetric && !secret_method && method != AUTH_PRIVATE_KEY_JWT {
+        return Err(Rejection::metadata(
+            "symmetric algorithms need a client_secret, which this auth method does not get",
+        ));
+    }
+    Ok(secret_method || (method == AUTH_PRIVATE_KEY_JWT && symmetric))
+}
+
+/// `jwks` or `jwks_uri`, never both (RFC 7591 §2).
+fn client_keys(
+    obj: &Map<String, Value>,
+    defects: &DefectSet,
+) -> Result<(Option<Value>, Option<String>), Rejection> {
+    let jwks = match obj.get(JWKS) {
+        None => None,
+        Some(v) => {
+            check_jwks(v, defects.has(Defect::AcceptPrivateJwk)).map_err(Rejection::metadata)?;
+            Some(v.clone())
+        }
+    };
+    let jwks_uri = opt_string(obj, JWKS_URI)?.map(str::to_owned);
+    if let Some(uri) = &jwks_uri {
+        check_https_url(uri, false).map_err(|e| Rejection::metadata(format!("jwks_uri {e}")))?;
+    }
+    if jwks.is_some() && jwks_uri.is_some() && !defects.has(Defect::AcceptJwksAndJwksUri) {
+        return Err(Rejection::metadata(
+            "jwks and jwks_uri must not both be present",
+        ));
+    }
+    Ok((jwks, jwks_uri))
 }
 
 /// A member name that carries a well-formed language tag on a taggable member.
