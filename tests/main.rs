@@ -1,7 +1,9 @@
 //! The integration suite: one binary, real HTTP over loopback against the embedded reference
 //! server (and the dcrcheck binary itself for command-line behaviour).
 
+mod checks_fire;
 mod cli;
+mod detection;
 mod embedded;
 mod generation;
 mod secrets;

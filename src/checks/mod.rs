@@ -203,6 +203,7 @@ pub static CHECKS: &[Check] = &[
     run_wide::CLIENT_SECRETS_ARE_UNIQUE,
     run_wide::CLIENT_SECRETS_HAVE_128_BITS,
     run_wide::ENDPOINT_GET_EXPOSES_NO_CLIENTS,
+    run_wide::CLIENT_ID_IS_NOT_CHOSEN_BY_CLIENT,
 ];
 
 /// Looks a check up by name.

@@ -206,3 +206,34 @@ fn endpoint_get_exposes_no_clients(ctx: &RunContext, out: &mut Out) {
         }
     }
 }
+
+pub const CLIENT_ID_IS_NOT_CHOSEN_BY_CLIENT: Check = Check {
+    name: "client_id_is_not_chosen_by_client",
+    requirements: &["R7591-3.2.1-b", "OIDCR-3.2-d"],
+    kind: Kind::Run(client_id_is_not_chosen_by_client),
+};
+
+/// A server that takes the client_id a request names lets one client take over another's
+/// identifier (RFC 7591 §3.2.1: the server issues client_id).
+fn client_id_is_not_chosen_by_client(ctx: &RunContext, out: &mut Out) {
+    let chosen = crate::generate::probes::CLIENT_CHOSEN_ID;
+    let (req, severity) = if ctx.profile.is_oidc() {
+        ("OIDCR-3.2-d", Severity::Fail)
+    } else {
+        ("R7591-3.2.1-b", Severity::Warn)
+    };
+    for (case, id) in issued(ctx, CLIENT_ID) {
+        if case == "probe-client-chosen-id" {
+            if id == chosen {
+                out.flag(
+                    severity,
+                    req,
+                    "a client_id chosen by the client was registered",
+                    format!("the request asked for client_id {chosen:?} and got it"),
+                );
+            } else {
+                out.pass(req);
+            }
+        }
+    }
+}

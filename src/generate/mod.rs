@@ -5,7 +5,7 @@
 //! responses, or decide verdicts (that is `exec` and `checks`).
 
 mod mutate;
-mod probes;
+pub mod probes;
 pub mod valid;
 
 use proptest::strategy::{Strategy, ValueTree};

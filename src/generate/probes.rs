@@ -10,6 +10,9 @@ use crate::profile::Profile;
 use crate::spec::names::*;
 use crate::spec::Severity;
 
+/// The client_id a probe asks for; a server must issue its own (RFC 7591 §3.2.1).
+pub const CLIENT_CHOSEN_ID: &str = "dcrcheck-client-chosen-id";
+
 /// Size of the oversized-body probe: larger than common server limits (56 KiB to 1 MiB).
 pub const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
 
@@ -215,6 +218,14 @@ pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
                     (SOFTWARE_VERSION, json!("2.1")),
                 ],
             )),
+        },
+        Probe {
+            id: "client-chosen-id",
+            title: "B0 with a client_id chosen by the client",
+            requirements: &["R7591-3.2.1-b", "OIDCR-3.2-d"],
+            expectation: Expectation::RegisterOrRefuse,
+            severity: Severity::Warn,
+            request: json_req(with(&b0, &[(CLIENT_ID, json!(CLIENT_CHOSEN_ID))])),
         },
         Probe {
             id: "form-encoded",

@@ -67,6 +67,16 @@ pub enum Defect {
     ListClientsOnGet,
     RejectUnknownMembers,
     DropConnection,
+    // Added for check coverage: each makes one more check fire.
+    ErrorStatus422,
+    RedirectOnSuccess,
+    NoCors,
+    CamelCaseGrantTypes,
+    OmitDefaults,
+    ManagementTokenWithoutUri,
+    NonAsciiErrorDescription,
+    SecretForPublicClient,
+    StripRedirectQuery,
 }
 
 /// The POST count on which `drop-connection` closes the connection: every Nth POST.
@@ -123,6 +133,15 @@ impl Defect {
         Defect::ListClientsOnGet,
         Defect::RejectUnknownMembers,
         Defect::DropConnection,
+        Defect::ErrorStatus422,
+        Defect::RedirectOnSuccess,
+        Defect::NoCors,
+        Defect::CamelCaseGrantTypes,
+        Defect::OmitDefaults,
+        Defect::ManagementTokenWithoutUri,
+        Defect::NonAsciiErrorDescription,
+        Defect::SecretForPublicClient,
+        Defect::StripRedirectQuery,
     ];
 
     /// Kebab-case name, as given on the command line.
@@ -267,7 +286,7 @@ impl Defect {
             ),
             Defect::AcceptPrivateJwk => (
                 "accept-private-jwk",
-                "OIDCR-2-i",
+                "R7591-2-q",
                 Fail,
                 "registers jwks keys carrying private or symmetric material (d, p, oct k, ...)",
             ),
@@ -403,6 +422,60 @@ impl Defect {
                 Fail,
                 "closes the connection without a response on every 7th POST to a registration endpoint",
             ),
+            Defect::ErrorStatus422 => (
+                "error-status-422",
+                "R7591-3.2.2-a",
+                Fail,
+                "answers registration errors with 422 instead of 400",
+            ),
+            Defect::RedirectOnSuccess => (
+                "redirect-on-success",
+                "R7591-3.2-a",
+                Fail,
+                "answers a successful registration with 303 See Other to a client page",
+            ),
+            Defect::NoCors => (
+                "no-cors",
+                "OIDCR-3-c",
+                Warn,
+                "answers CORS preflights with 405 and sends no Access-Control-Allow-Origin",
+            ),
+            Defect::CamelCaseGrantTypes => (
+                "camel-case-grant-types",
+                "R7591-2-j",
+                Fail,
+                "echoes authorization_code as authorizationCode",
+            ),
+            Defect::OmitDefaults => (
+                "omit-defaults",
+                "R7591-2-i",
+                Warn,
+                "leaves default grant_types and response_types out of the response",
+            ),
+            Defect::ManagementTokenWithoutUri => (
+                "management-token-without-uri",
+                "OIDCR-3.2-g",
+                Fail,
+                "returns a registration_access_token without a registration_client_uri",
+            ),
+            Defect::NonAsciiErrorDescription => (
+                "non-ascii-error-description",
+                "R7591-3.2.2-c",
+                Warn,
+                "puts non-ASCII text into error_description",
+            ),
+            Defect::SecretForPublicClient => (
+                "secret-for-public-client",
+                "R7591-2-f",
+                Warn,
+                "issues a client_secret to clients registered with auth method none",
+            ),
+            Defect::StripRedirectQuery => (
+                "strip-redirect-query",
+                "R6749-3.1.2-c",
+                Warn,
+                "registers redirect URIs without their query component",
+            ),
         };
         Info {
             name,
@@ -488,7 +561,14 @@ mod tests {
         // Rows whose own test grades this exact behaviour against their level: §3.2.2 is
         // Defined but a non-RFC code is a WARN; §3.2.1-e is REQUIRED but an already expired
         // secret is a WARN.
-        const EXCEPTIONS: &[Defect] = &[Defect::UnknownErrorCode, Defect::SecretExpired];
+        // §2-i and §2-f are Defined, but their rows grade a missing default and a secret for
+        // a public client as WARN.
+        const EXCEPTIONS: &[Defect] = &[
+            Defect::UnknownErrorCode,
+            Defect::SecretExpired,
+            Defect::OmitDefaults,
+            Defect::SecretForPublicClient,
+        ];
         for &d in Defect::ALL {
             let Some(req) = crate::spec::requirement(d.requirement()) else {
                 continue;

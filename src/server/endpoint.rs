@@ -66,7 +66,7 @@ pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
 async fn dispatch(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
     match *req.method() {
         Method::POST => post(state, endpoint, req).await,
-        Method::OPTIONS => response::preflight(),
+        Method::OPTIONS if !state.defects.has(Defect::NoCors) => response::preflight(),
         Method::GET if state.defects.has(Defect::ListClientsOnGet) => {
             response::client_list(state.store.all(), &state.defects)
         }
@@ -149,7 +149,7 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Byte
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let mut too_large = declared.is_some_and(|n| n > limit as u64);
-    let drain_cap = limit.saturating_mul(4).max(1 << 20);
+    let drain_cap = limit.saturating_mul(4).max(4 << 20);
     let mut stream = body.into_data_stream();
     let mut buf = Vec::new();
     let mut seen = 0usize;

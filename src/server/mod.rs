@@ -87,16 +87,21 @@ impl fmt::Debug for ServerConfig {
 
 /// The server's routes, ready to be served by axum.
 pub fn router(config: ServerConfig) -> Router {
+    let cors = !config.defects.contains(&Defect::NoCors);
     let state = Arc::new(endpoint::AppState::new(config));
-    Router::new()
+    let router = Router::new()
         .route(REGISTER_PATH, any(endpoint::register))
         .route(
             "/v3/modules/{module}/setups/{setup_id}/clients",
             any(endpoint::seed_v3),
         )
-        .fallback(endpoint::not_found)
-        .layer(axum::middleware::map_response(response::allow_any_origin))
-        .with_state(state)
+        .fallback(endpoint::not_found);
+    let router = if cors {
+        router.layer(axum::middleware::map_response(response::allow_any_origin))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// A server started by [`start`]. Dropping it also stops the server (without waiting).

@@ -155,6 +155,41 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
             body.insert(CLIENT_ID_ISSUED_AT.into(), json!(issued.to_string()));
         }
     }
+    if defects.has(Defect::CamelCaseGrantTypes) {
+        if let Some(Value::Array(grants)) = body.get_mut(GRANT_TYPES) {
+            for g in grants.iter_mut() {
+                if g == GRANT_AUTHORIZATION_CODE {
+                    *g = json!("authorizationCode");
+                }
+            }
+        }
+    }
+    if defects.has(Defect::OmitDefaults) {
+        if body.get(GRANT_TYPES) == Some(&json!([GRANT_AUTHORIZATION_CODE])) {
+            body.shift_remove(GRANT_TYPES);
+        }
+        if body.get(RESPONSE_TYPES) == Some(&json!(["code"])) {
+            body.shift_remove(RESPONSE_TYPES);
+        }
+    }
+    if defects.has(Defect::ManagementTokenWithoutUri) {
+        body.insert(REGISTRATION_ACCESS_TOKEN.into(), json!(random_token(32)));
+    }
+    if defects.has(Defect::SecretForPublicClient)
+        && body.get(TOKEN_ENDPOINT_AUTH_METHOD) == Some(&json!(AUTH_NONE))
+    {
+        body.insert(CLIENT_SECRET.into(), json!(random_token(32)));
+        body.insert(CLIENT_SECRET_EXPIRES_AT.into(), json!(0));
+    }
+    if defects.has(Defect::StripRedirectQuery) {
+        if let Some(Value::Array(uris)) = body.get_mut(REDIRECT_URIS) {
+            for u in uris.iter_mut() {
+                if let Some((base, _)) = u.as_str().and_then(|s| s.split_once('?')) {
+                    *u = json!(base);
+                }
+            }
+        }
+    }
     if defects.has(Defect::DropRegisteredMember) {
         body.shift_remove(REDIRECT_URIS);
     }
@@ -171,6 +206,19 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
             let joined = json!(joined.join(" "));
             body.insert(GRANT_TYPES.into(), joined);
         }
+    }
+    if defects.has(Defect::RedirectOnSuccess) {
+        let mut res = build(
+            StatusCode::SEE_OTHER,
+            APPLICATION_JSON_VALUE,
+            Value::Object(body).to_string(),
+        );
+        res.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_static("https://client.example.org/registered"),
+        );
+        no_store(&mut res, defects);
+        return res;
     }
     let status = if defects.has(Defect::Status200) {
         StatusCode::OK
@@ -196,7 +244,10 @@ pub(crate) fn rejected(rejection: &Rejection, defects: &DefectSet) -> Response {
     if defects.has(Defect::NonAsciiError) {
         code = "ung\u{fc}ltige_anfrage".to_owned();
     }
-    let description = ascii_description(&rejection.description);
+    let mut description = ascii_description(&rejection.description);
+    if defects.has(Defect::NonAsciiErrorDescription) {
+        description = format!("ungültig: {description}");
+    }
     let mut body = Map::new();
     body.insert(ERROR.into(), json!(code));
     body.insert(ERROR_DESCRIPTION.into(), json!(description));
@@ -205,6 +256,8 @@ pub(crate) fn rejected(rejection: &Rejection, defects: &DefectSet) -> Response {
     }
     let status = if defects.has(Defect::ErrorStatus200) {
         StatusCode::OK
+    } else if defects.has(Defect::ErrorStatus422) {
+        StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::BAD_REQUEST
     };

@@ -723,6 +723,18 @@ fn every_defect_has_a_test() {
         Defect::SharedSecret,
         Defect::DropConnection,
     ]);
+    // Shown end to end by the harness in tests/checks_fire.rs.
+    covered.extend([
+        Defect::ErrorStatus422,
+        Defect::RedirectOnSuccess,
+        Defect::NoCors,
+        Defect::CamelCaseGrantTypes,
+        Defect::OmitDefaults,
+        Defect::ManagementTokenWithoutUri,
+        Defect::NonAsciiErrorDescription,
+        Defect::SecretForPublicClient,
+        Defect::StripRedirectQuery,
+    ]);
     for d in Defect::ALL {
         assert!(covered.contains(d), "{d} has no test");
     }
