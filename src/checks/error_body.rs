@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{json_type, schema_errors, short, CaseContext, Check, Kind, Out};
+use super::{json_object_problem, json_type, schema_errors, short, CaseContext, Check, Kind, Out};
 use crate::generate::Method;
 use crate::spec::names::*;
 use crate::spec::Severity;
@@ -22,24 +22,13 @@ fn error_is_json_object(ctx: &CaseContext, out: &mut Out) {
     if !error_response(ctx) {
         return;
     }
-    let Some(resp) = ctx.response() else { return };
-    if !resp.is_json_media_type() {
-        out.fail(
+    match json_object_problem(ctx) {
+        Some((what, detail)) => out.fail(
             "R7591-3.2.2-a",
-            "registration error is not application/json",
-            format!(
-                "Content-Type: {}",
-                resp.header("content-type").unwrap_or("absent")
-            ),
-        );
-    } else if ctx.body().is_none() {
-        out.fail(
-            "R7591-3.2.2-a",
-            "registration error body is not a JSON object",
-            short(&Value::String(resp.body_text())),
-        );
-    } else {
-        out.pass("R7591-3.2.2-a");
+            format!("registration error {what}"),
+            detail,
+        ),
+        None => out.pass("R7591-3.2.2-a"),
     }
 }
 

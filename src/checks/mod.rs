@@ -237,36 +237,55 @@ pub fn covering_checks(id: &str) -> Vec<&'static str> {
 
 /// Runs every per-case check on one exchange.
 pub fn judge_case(ctx: &CaseContext) -> Vec<Verdict> {
-    let mut verdicts = Vec::new();
-    for c in CHECKS {
-        if let Kind::Case(f) = c.kind {
-            f(
-                ctx,
-                &mut Out {
-                    check: c.name,
-                    verdicts: &mut verdicts,
-                },
-            );
+    judge_all(|kind, out| {
+        if let Kind::Case(f) = kind {
+            f(ctx, out);
         }
-    }
-    verdicts
+    })
 }
 
 /// Runs every run-wide check.
 pub fn judge_run(ctx: &RunContext) -> Vec<Verdict> {
+    judge_all(|kind, out| {
+        if let Kind::Run(f) = kind {
+            f(ctx, out);
+        }
+    })
+}
+
+fn judge_all(mut apply: impl FnMut(Kind, &mut Out)) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
     for c in CHECKS {
-        if let Kind::Run(f) = c.kind {
-            f(
-                ctx,
-                &mut Out {
-                    check: c.name,
-                    verdicts: &mut verdicts,
-                },
-            );
-        }
+        apply(
+            c.kind,
+            &mut Out {
+                check: c.name,
+                verdicts: &mut verdicts,
+            },
+        );
     }
     verdicts
+}
+
+/// Why a response is not a JSON object answer, as (title part, detail), or `None` if it is.
+pub fn json_object_problem(ctx: &CaseContext) -> Option<(&'static str, String)> {
+    let resp = ctx.response()?;
+    if !resp.is_json_media_type() {
+        Some((
+            "is not application/json",
+            format!(
+                "Content-Type: {}",
+                resp.header("content-type").unwrap_or("absent")
+            ),
+        ))
+    } else if ctx.body().is_none() {
+        Some((
+            "body is not a JSON object",
+            short(&Value::String(resp.body_text())),
+        ))
+    } else {
+        None
+    }
 }
 
 /// Schema errors of a value as `(JSON pointer, message)`.

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{json_type, schema_errors, short, CaseContext, Check, Kind, Out};
+use super::{json_object_problem, json_type, schema_errors, short, CaseContext, Check, Kind, Out};
 use crate::spec::names::*;
 use crate::spec::Severity;
 
@@ -53,27 +53,16 @@ pub const SUCCESS_BODY_IS_JSON_OBJECT: Check = Check {
 };
 
 fn success_body_is_json_object(ctx: &CaseContext, out: &mut Out) {
-    if !ctx.registered() {
+    if !ctx.registered() || ctx.response().is_none() {
         return;
     }
-    let Some(resp) = ctx.response() else { return };
-    if !resp.is_json_media_type() {
-        out.fail(
+    match json_object_problem(ctx) {
+        Some((what, detail)) => out.fail(
             "R7591-3.2-b",
-            "successful registration is not application/json",
-            format!(
-                "Content-Type: {}",
-                resp.header("content-type").unwrap_or("absent")
-            ),
-        );
-    } else if ctx.body().is_none() {
-        out.fail(
-            "R7591-3.2-b",
-            "successful registration body is not a JSON object",
-            short(&Value::String(resp.body_text())),
-        );
-    } else {
-        out.pass("R7591-3.2-b");
+            format!("successful registration {what}"),
+            detail,
+        ),
+        None => out.pass("R7591-3.2-b"),
     }
 }
 
