@@ -55,3 +55,39 @@ fn token_and_client_secrets_never_reach_any_output() {
     assert_eq!(verdict["verdict"], "pass", "{verdict}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn issued_client_secrets_are_masked_in_findings() {
+    use dcrcheck::profile::Profile;
+    use dcrcheck::server::Defect;
+    // This defect makes findings whose responses carry a client_secret.
+    let report =
+        crate::support::run_against_server(Profile::Rfc7591, 4, 30, &[Defect::NoSecretExpiry])
+            .await;
+    let json = dcrcheck::report::json::render(&report);
+    let human = dcrcheck::report::human::render(&report);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.check == "secret_expiry_present_when_secret_issued")
+        .expect("finding");
+    let body: serde_json::Value = serde_json::from_str(&finding.response.body).expect("json body");
+    assert_eq!(body["client_secret"], dcrcheck::sanitize::MASK, "{body}");
+    // Wherever a client_secret value is shown (response excerpts are JSON text), it is masked.
+    let needle = "client_secret\\\":\\\"";
+    let plain = "\"client_secret\":\"";
+    let mut shown = 0;
+    for text in [&json, &human] {
+        for pattern in [needle, plain] {
+            for (at, _) in text.match_indices(pattern) {
+                shown += 1;
+                let rest = &text[at + pattern.len()..];
+                assert!(
+                    rest.starts_with("<redacted>"),
+                    "unmasked secret near: {}",
+                    &rest[..rest.len().min(20)]
+                );
+            }
+        }
+    }
+}

@@ -231,7 +231,7 @@ pub fn cases(plan: &Plan) -> Vec<Case> {
     for i in 0..plan.cases {
         if i % 2 == 0 {
             if let Some(body) = draw(&mut runner, &valid_strategy) {
-                out.push(valid_case(plan.profile, i, body));
+                out.push(valid_case(i, body));
             }
         } else if !mutations.is_empty() {
             let m = mutations[(start + i / 2) % mutations.len()];
@@ -288,8 +288,7 @@ pub fn exercised_requirements() -> std::collections::BTreeSet<&'static str> {
     ids
 }
 
-fn valid_case(profile: Profile, index: usize, body: Map<String, Value>) -> Case {
-    let _ = profile;
+fn valid_case(index: usize, body: Map<String, Value>) -> Case {
     Case {
         id: format!("valid-{index:04}"),
         kind: CaseKind::Valid,
