@@ -90,4 +90,8 @@ async fn issued_client_secrets_are_masked_in_findings() {
             }
         }
     }
+    assert!(
+        shown >= 2,
+        "the reports show no client_secret ({shown}): the test would prove nothing"
+    );
 }
