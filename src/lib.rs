@@ -22,4 +22,5 @@ pub mod run;
 pub mod sanitize;
 pub mod server;
 pub mod shrink;
+pub mod snapshot;
 pub mod spec;

@@ -5,9 +5,10 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use dcrcheck::cli::{Cli, Command, RunArgs, ServeArgs};
+use dcrcheck::cli::{Cli, Command, RunArgs, ServeArgs, SnapshotCommand};
 use dcrcheck::exit_code;
 use dcrcheck::run::{Event, RunError};
+use dcrcheck::snapshot;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Run(args) => runtime.block_on(run(args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::List(args) => dcrcheck::cli::list::print(args.what, args.profile.map(Into::into)),
+        Command::Snapshot(command) => runtime.block_on(snapshot(command)),
     };
     ExitCode::from(code)
 }
@@ -154,5 +156,63 @@ async fn serve(args: ServeArgs) -> u8 {
             exit_code::UNREACHABLE,
             &format!("cannot serve on {addr}: {e}"),
         ),
+    }
+}
+
+async fn snapshot(command: SnapshotCommand) -> u8 {
+    let (args, update) = match &command {
+        SnapshotCommand::Record(a) => (a, None),
+        SnapshotCommand::Verify(v) => (&v.common, Some(v.update.into())),
+    };
+    let (config, url) = match args.to_config() {
+        Ok(c) => c,
+        Err(e) => return error(exit_code::USAGE, &e.to_string()),
+    };
+    let observed = match dcrcheck::run::observe_fixtures(&config, &url).await {
+        Ok(o) => o,
+        Err(e) => {
+            let code = match e {
+                RunError::Unreachable { .. } => exit_code::UNREACHABLE,
+                _ => exit_code::USAGE,
+            };
+            return error(code, &e.to_string());
+        }
+    };
+    let now = dcrcheck::run::now();
+    let Some(mode) = update else {
+        for (fixture, obs) in &observed {
+            let normalised = snapshot::normalise(obs, now);
+            if let Err(e) = snapshot::write(&args.dir, fixture, &normalised) {
+                return error(exit_code::USAGE, &e.to_string());
+            }
+        }
+        println!(
+            "recorded {} snapshots in {}",
+            observed.len(),
+            args.dir.display()
+        );
+        return exit_code::OK;
+    };
+    let (mut same, mut drifted, mut missing) = (0, 0, 0);
+    for (fixture, obs) in &observed {
+        let normalised = snapshot::normalise(obs, now);
+        match snapshot::compare(&args.dir, fixture, &normalised, mode) {
+            Ok(snapshot::Comparison::Same) => same += 1,
+            Ok(snapshot::Comparison::Missing) => {
+                missing += 1;
+                println!("missing: {} (no recorded snapshot)", fixture.name);
+            }
+            Ok(snapshot::Comparison::Drift(diff)) => {
+                drifted += 1;
+                println!("drift: {} ({})\n{diff}", fixture.name, fixture.title);
+            }
+            Err(e) => return error(exit_code::USAGE, &e.to_string()),
+        }
+    }
+    println!("{same} same, {drifted} drifted, {missing} missing");
+    if drifted + missing > 0 {
+        exit_code::FINDINGS
+    } else {
+        exit_code::OK
     }
 }

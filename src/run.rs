@@ -81,6 +81,8 @@ pub enum RunError {
     Exec(#[from] crate::exec::ExecError),
     #[error(transparent)]
     Schema(#[from] crate::profile::SchemaError),
+    #[error("broken fixture: {0}")]
+    Fixture(String),
 }
 
 /// Progress of a run, for live reporters.
@@ -736,4 +738,51 @@ fn untested_reason(
         ),
         _ => skip("no case of this run reached the condition the checks need"),
     }
+}
+
+/// Sends every fixture of the profile to a target, for `dcrcheck snapshot`. Returns each
+/// fixture with its observation, in corpus order.
+pub async fn observe_fixtures(
+    config: &RunConfig,
+    url: &reqwest::Url,
+) -> Result<Vec<(crate::generate::fixtures::Fixture, Observation)>, RunError> {
+    let fixtures: Vec<_> = crate::generate::fixtures::all()
+        .map_err(|e| RunError::Fixture(e.to_string()))?
+        .into_iter()
+        .filter(|f| f.applies_to(config.profile))
+        .collect();
+    let cases = fixtures
+        .iter()
+        .map(|f| f.to_case().map_err(RunError::Fixture))
+        .collect::<Result<Vec<_>, _>>()?;
+    let executor = Executor::new(
+        Target {
+            url: url.clone(),
+            headers: config.headers.clone(),
+            token: config.token.clone(),
+        },
+        config.exec,
+    )?;
+    // Sent one at a time: a snapshot should not depend on how requests interleave.
+    let mut out = Vec::with_capacity(cases.len());
+    for (fixture, case) in fixtures.into_iter().zip(&cases) {
+        let obs = executor.send(case).await;
+        if out.is_empty() {
+            if let Some(err) = &obs.transport_error {
+                if err.kind == TransportErrorKind::Connect {
+                    return Err(RunError::Unreachable {
+                        url: url.to_string(),
+                        message: err.message.clone(),
+                    });
+                }
+            }
+        }
+        out.push((fixture, obs));
+    }
+    Ok(out)
+}
+
+/// Seconds since the epoch, for snapshot normalisation.
+pub fn now() -> u64 {
+    now_secs()
 }

@@ -113,11 +113,11 @@ fn substitution_problem(
         Substitution::RightType { member } => {
             let v = body.get(*member)?;
             let right = match *member {
-                REDIRECT_URIS | GRANT_TYPES | RESPONSE_TYPES | CONTACTS | METADATA => {
-                    v.as_array().is_some()
-                }
-                DEFAULT_MAX_AGE => v.is_u64(),
-                REQUIRE_PUSHED_AUTHORIZATION_REQUESTS => v.is_boolean(),
+                REDIRECT_URIS | GRANT_TYPES | RESPONSE_TYPES | CONTACTS | METADATA
+                | DEFAULT_ACR_VALUES | REQUEST_URIS => v.as_array().is_some(),
+                JWKS => v.is_object(),
+                DEFAULT_MAX_AGE | CLIENT_ID_ISSUED_AT | CLIENT_SECRET_EXPIRES_AT => v.is_u64(),
+                REQUIRE_PUSHED_AUTHORIZATION_REQUESTS | REQUIRE_AUTH_TIME => v.is_boolean(),
                 _ => v.is_string(),
             };
             (!right).then(|| format!("{member} registered as a {}: {}", json_type(v), short(v)))
@@ -343,7 +343,10 @@ pub const NO_SERVER_ERROR: Check = Check {
 /// own row (R7591-3.1-a says a 5xx for a non-object body is a FAIL); otherwise a valid request
 /// is owed a 201 (§3.2) and an invalid one a 400 (§3.2.2).
 fn answer_requirement(ctx: &CaseContext) -> &'static str {
-    if ctx.case.kind == crate::generate::CaseKind::Probe {
+    if matches!(
+        ctx.case.kind,
+        crate::generate::CaseKind::Probe | crate::generate::CaseKind::Fixture
+    ) {
         ctx.case_requirement()
     } else if ctx.expects_refusal() {
         "R7591-3.2.2-a"

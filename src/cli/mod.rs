@@ -34,6 +34,81 @@ pub enum Command {
     Serve(ServeArgs),
     /// List requirements, checks, profiles or defects.
     List(ListArgs),
+    /// Record a target's behaviour on the fixture corpus, or verify it has not drifted.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Send every fixture and store the normalised observations in DIR.
+    Record(SnapshotArgs),
+    /// Send every fixture and compare with DIR; exit 1 on drift, with a diff.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Registration endpoint URL.
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// Folder of the snapshot files.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Which fixtures apply.
+    #[arg(long, value_enum, default_value = "rfc7591")]
+    pub profile: ProfileArg,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 10.0, value_parser = positive_f64, value_name = "SECS")]
+    pub timeout: f64,
+    /// Extra header on every request, 'Name: value'. Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "'K: V'", value_parser = header_pair)]
+    pub headers: Vec<(String, String)>,
+    #[command(flatten)]
+    pub token: TokenArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub common: SnapshotArgs,
+    /// What to write on drift: `new` writes NAME.json.new for review, `always` overwrites,
+    /// `no` writes nothing. Default: `new`, or `no` when CI is set (nothing is written in CI).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub update: UpdateArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UpdateArg {
+    Auto,
+    New,
+    Always,
+    No,
+}
+
+impl From<UpdateArg> for crate::snapshot::UpdateMode {
+    fn from(u: UpdateArg) -> Self {
+        use crate::snapshot::UpdateMode;
+        match u {
+            UpdateArg::Auto => UpdateMode::auto(),
+            UpdateArg::New => UpdateMode::New,
+            UpdateArg::Always => UpdateMode::Always,
+            UpdateArg::No => UpdateMode::No,
+        }
+    }
+}
+
+impl SnapshotArgs {
+    pub fn to_config(&self) -> Result<(RunConfig, reqwest::Url), UsageError> {
+        let url = parse_target(&self.target)?;
+        let mut config = RunConfig::new(self.profile.into(), 0);
+        config.target = TargetSpec::Url(url.clone());
+        config.headers = self.headers.clone();
+        config.token = self.token.resolve()?;
+        config.exec.timeout = Duration::from_secs_f64(self.timeout);
+        config.exec.concurrency = 1;
+        Ok((config, url))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

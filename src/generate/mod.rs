@@ -4,6 +4,7 @@
 //! Owns: what is sent and what outcomes are acceptable for it. Must not: send anything, read
 //! responses, or decide verdicts (that is `exec` and `checks`).
 
+pub mod fixtures;
 mod mutate;
 pub mod probes;
 pub mod valid;
@@ -46,6 +47,8 @@ pub enum CaseKind {
     Valid,
     /// A valid payload with one mutation.
     Invalid,
+    /// A hand-written payload from fixtures/cases.
+    Fixture,
     /// Sent after all others (reads state the other cases created).
     Final,
 }
@@ -218,6 +221,7 @@ pub(crate) fn draw<S: Strategy>(runner: &mut TestRunner, strategy: &S) -> Option
 /// interleaved, then the final probes.
 pub fn cases(plan: &Plan) -> Vec<Case> {
     let mut out = probes::probes(plan.profile, plan.has_token);
+    out.extend(fixtures::cases(plan.profile));
     let mut runner = runner_for(plan.seed);
     let mutations: Vec<&Mutation> = MUTATIONS
         .iter()

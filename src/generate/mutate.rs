@@ -53,7 +53,7 @@ pub enum Base {
     /// A random conservative payload (varied members, https code flow).
     Random,
     /// The catalog's minimal request B0: for changes that a server must accept, so that a
-    /// refusal can only be blamed on the change.
+    /// refusal can only be blamed on the change, and for catalog tests written as "B0 plus".
     Baseline,
 }
 
@@ -208,6 +208,28 @@ fn private_ec() -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The modulus of a real 1024-bit RSA key (RFC 7518 §3.3 asks for at least 2048).
+const RSA_1024_N: &str = "qWq7ZS5xdMEjHAdCj3AKcckmPQ63G8x_0pSJqfrROO6GQa54FxhxzC-fZ3_kx7FS_K9cOjwFkK-YJWWNjjmBGX_Dh_efJixixOFTB-KkndG7fJLZYLW4HcFDO2aSC1O_ou3kSjoqmnRSR12-_vAD0NXNR4JyN56UJa9dprEENhM";
+
+/// A self-signed P-256 certificate for CN=client.example.org (DER, base64), for a JWK that
+/// carries its key only in x5c.
+const P256_CERTIFICATE: &str = "MIIBJzCBzqADAgECAgJe7TAKBggqhkjOPQQDAjAdMRswGQYDVQQDDBJjbGllbnQuZXhhbXBsZS5vcmcwHhcNMjUwMTAxMDAwMDAwWhcNMzUwMTAxMDAwMDAwWjAdMRswGQYDVQQDDBJjbGllbnQuZXhhbXBsZS5vcmcwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATCMpT1xP1K7nQNREwTOdYYljyVTZaafybQRc29TPNhN3hxnCkTOvW4r3w1Lh1fvM7V+1E7DYwKjaSkvf5q3+SBMAoGCCqGSM49BAMCA0gAMEUCICLEk73lwhgrIkeXs4UOltCZuFQjvnsC+08pujvseDE6AiEAgjE7juTNkQxoqXNt0w8VmlSq1e1mwO+TBsmf1k3yUX4=";
+
+/// A public fixture key of type `kty`, with `drop` removed.
+fn public_key_without(kty: &str, drop: &[&str]) -> Value {
+    let mut key = public_keys()
+        .iter()
+        .find(|k| k["kty"] == kty)
+        .cloned()
+        .unwrap_or(json!({}));
+    if let Some(o) = key.as_object_mut() {
+        for member in drop {
+            o.remove(*member);
+        }
+    }
+    key
+}
+
 const F: Severity = Severity::Fail;
 const W: Severity = Severity::Warn;
 
@@ -262,7 +284,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "redirect-empty",
         title: "empty redirect_uris with a redirect-based grant",
-        requirements: &["R7591-5-b", "OIDCR-2-a"],
+        requirements: &["OIDCR-2-a", "R7591-5-b"],
         applies: Applies::All,
         invalid_at: Some("/redirect_uris"),
         base: Base::Random,
@@ -273,7 +295,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "redirect-missing",
         title: "no redirect_uris with a redirect-based grant",
-        requirements: &["R7591-5-b", "OIDCR-2-a"],
+        requirements: &["OIDCR-2-a", "R7591-5-b"],
         applies: Applies::All,
         invalid_at: Some(""),
         base: Base::Random,
@@ -400,7 +422,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "jwks-empty-object",
         title: "jwks without keys",
-        requirements: &["R7591-2-q", "R7517-5-a"],
+        requirements: &["R7517-5-a", "R7591-2-q"],
         applies: Applies::All,
         invalid_at: Some("/jwks"),
         base: Base::Random,
@@ -411,7 +433,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "jwks-keys-object",
         title: "jwks whose keys is an object",
-        requirements: &["R7591-2-q", "R7517-5-a"],
+        requirements: &["R7517-5-a", "R7591-2-q"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys"),
         base: Base::Random,
@@ -422,7 +444,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "jwk-without-kty",
         title: "JWK without kty",
-        requirements: &["R7591-2-q", "R7517-4.1-a"],
+        requirements: &["R7517-4.1-a", "R7591-2-q"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
@@ -438,11 +460,13 @@ pub static MUTATIONS: &[Mutation] = &[
     },
     Mutation {
         name: "jwks-and-jwks-uri",
+        // The catalog's test (R7591-2-p): B0 plus a valid jwks and a jwks_uri, so the client
+        // does not depend on its keys the way a private_key_jwt client would.
         title: "both jwks and jwks_uri",
-        requirements: &["R7591-2-p", "OIDCR-2-j"],
+        requirements: &["OIDCR-2-j", "R7591-2-p"],
         applies: Applies::All,
         invalid_at: Some(""),
-        base: Base::Random,
+        base: Base::Baseline,
         rule: Rule::RejectOrNotBoth,
         severity: (F, F),
         change: |m| {
@@ -454,7 +478,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "jwk-private-rsa",
         title: "RSA JWK with private members",
-        requirements: &["R7591-2-q", "OIDCR-2-i"],
+        requirements: &["OIDCR-2-i", "R7591-2-q"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
@@ -465,7 +489,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "jwk-private-ec",
         title: "EC JWK with a private member",
-        requirements: &["R7591-2-q", "OIDCR-2-i"],
+        requirements: &["OIDCR-2-i", "R7591-2-q"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
@@ -476,7 +500,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "jwk-symmetric",
         title: "symmetric (oct) JWK",
-        requirements: &["R7591-2-q", "OIDCR-2-i"],
+        requirements: &["OIDCR-2-i", "R7591-2-q"],
         applies: Applies::All,
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
@@ -492,7 +516,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "grants-code-with-token",
         title: "authorization_code grant with the token response type",
-        requirements: &["R7591-2.1-a", "OIDCR-2-b"],
+        requirements: &["OIDCR-2-b", "R7591-2.1-a"],
         applies: Applies::All,
         invalid_at: Some(""),
         base: Base::Random,
@@ -506,7 +530,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "grants-implicit-with-code",
         title: "implicit grant with the code response type",
-        requirements: &["R7591-2.1-a", "OIDCR-2-b"],
+        requirements: &["OIDCR-2-b", "R7591-2.1-a"],
         applies: Applies::All,
         invalid_at: Some(""),
         base: Base::Random,
@@ -734,6 +758,98 @@ pub static MUTATIONS: &[Mutation] = &[
         rule: Rule::RejectOrDiffer(ID_TOKEN_SIGNED_RESPONSE_ALG),
         severity: (F, F),
         change: |m| set(m, ID_TOKEN_SIGNED_RESPONSE_ALG, json!("RS999")),
+    },
+    Mutation {
+        name: "redirect-missing-client-credentials",
+        // RFC 7591 §5 lets a client without redirect-based grants leave redirect_uris out
+        // (R7591-2.1-c); OIDC §2 always requires them, and its row grades a 201 as WARN.
+        title: "no redirect_uris for a client_credentials-only client",
+        requirements: &["OIDCR-2-a"],
+        applies: Applies::Oidc,
+        invalid_at: Some(""),
+        base: Base::Random,
+        rule: Rule::Reject(REDIRECT_CODES),
+        severity: (W, W),
+        change: |m| {
+            m.remove(REDIRECT_URIS);
+            m.remove(RESPONSE_TYPES);
+            set(m, GRANT_TYPES, json!([GRANT_CLIENT_CREDENTIALS]));
+        },
+    },
+    Mutation {
+        name: "request-uris-string",
+        title: "request_uris as a bare string",
+        requirements: &["OIDCR-2-x"],
+        applies: Applies::Oidc,
+        invalid_at: Some("/request_uris"),
+        base: Base::Random,
+        rule: Rule::RejectOrDiffer(REQUEST_URIS),
+        severity: (F, F),
+        change: |m| set(m, REQUEST_URIS, json!("https://client.example.org/rf.txt")),
+    },
+    Mutation {
+        name: "sector-identifier-http",
+        title: "plain-http sector_identifier_uri",
+        requirements: &["OIDCR-5-a"],
+        applies: Applies::Oidc,
+        invalid_at: Some("/sector_identifier_uri"),
+        base: Base::Random,
+        rule: Rule::RejectOrDiffer(SECTOR_IDENTIFIER_URI),
+        severity: (F, F),
+        change: |m| {
+            set(
+                m,
+                SECTOR_IDENTIFIER_URI,
+                json!("http://client.example.org/sector.json"),
+            )
+        },
+    },
+    Mutation {
+        name: "jwk-ec-without-y",
+        // The row grades an accepted incomplete key as WARN.
+        title: "EC JWK without its y coordinate",
+        requirements: &["R7518-6-a", "R7591-2-q"],
+        applies: Applies::All,
+        invalid_at: Some("/jwks/keys/0"),
+        base: Base::Random,
+        rule: Rule::RejectOrDiffer(JWKS),
+        severity: (W, W),
+        change: |m| set_jwks(m, json!({ "keys": [public_key_without("EC", &["y"])] })),
+    },
+    Mutation {
+        name: "jwk-rsa-1024",
+        // The request schemas do not check the modulus length, so the payload stays
+        // schema-valid. The row grades an accepted short key as WARN.
+        title: "1024-bit RSA JWK",
+        requirements: &["R7518-3.3-a", "R7591-2-q"],
+        applies: Applies::All,
+        invalid_at: None,
+        base: Base::Random,
+        rule: Rule::RejectOrDiffer(JWKS),
+        severity: (W, W),
+        change: |m| {
+            let mut key = public_key_without("RSA", &["kid"]);
+            key["kid"] = json!("rsa-1024");
+            key["n"] = json!(RSA_1024_N);
+            set_jwks(m, json!({ "keys": [key] }))
+        },
+    },
+    Mutation {
+        name: "jwk-x5c-without-members",
+        title: "EC JWK with x5c but without x and y",
+        requirements: &["R7517-4.7-a", "R7591-2-q"],
+        applies: Applies::All,
+        invalid_at: Some("/jwks/keys/0"),
+        base: Base::Random,
+        rule: Rule::RejectOrDiffer(JWKS),
+        severity: (F, F),
+        change: |m| {
+            let mut key = public_key_without("EC", &["x", "y", "kid", "alg"]);
+            key["kid"] = json!("x5c-only");
+            key["crv"] = json!("P-256");
+            key["x5c"] = json!([P256_CERTIFICATE]);
+            set_jwks(m, json!({ "keys": [key] }))
+        },
     },
     Mutation {
         name: "vendor-metadata-not-array",

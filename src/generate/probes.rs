@@ -4,8 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::valid::baseline;
-use super::{Auth, Body, Case, CaseKind, CaseRequest, Expectation, Method};
+use super::valid::{baseline, public_keys};
+use super::{Auth, Body, Case, CaseKind, CaseRequest, Expectation, Method, Substitution};
 use crate::profile::Profile;
 use crate::spec::names::*;
 use crate::spec::Severity;
@@ -50,11 +50,47 @@ fn raw(content_type: Option<&str>, body: Body) -> CaseRequest {
     }
 }
 
+/// The `e` a JWK carries first in the duplicate-member probe; the second, last one is the
+/// key's real exponent.
+const DUPLICATE_E_FIRST: &str = "Aw";
+
+/// B0 plus a `jwks` whose RSA key names `e` twice (RFC 7517 §4: a parser keeps the last or
+/// refuses). Returns the raw body and the `jwks` as a parser that kept the first would read it.
+fn duplicate_member_probe(b0: &Map<String, Value>) -> (String, Value) {
+    let mut key = public_keys()
+        .iter()
+        .find(|k| k["kty"] == "RSA")
+        .cloned()
+        .unwrap_or(json!({"kty": "RSA"}));
+    let last_e = key.get("e").cloned().unwrap_or(json!("AQAB"));
+    if let Some(o) = key.as_object_mut() {
+        o.remove("e");
+    }
+    // Objects always serialise as "{...}": reopen them to append members.
+    let open = |v: &Value| {
+        let text = v.to_string();
+        text[..text.len() - 1].to_string()
+    };
+    let raw_key = format!(
+        "{},\"e\":{},\"e\":{}}}",
+        open(&key),
+        json!(DUPLICATE_E_FIRST),
+        last_e
+    );
+    let raw = format!(
+        "{},\"{JWKS}\":{{\"keys\":[{raw_key}]}}}}",
+        open(&Value::Object(b0.clone()))
+    );
+    key["e"] = json!(DUPLICATE_E_FIRST);
+    (raw, json!({ "keys": [key] }))
+}
+
 /// Probes sent before the generated cases.
 pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
     let b0 = baseline(profile);
     let b0v = Value::Object(b0.clone());
     let json_req = |v: Value| CaseRequest::json(v);
+    let (duplicate_raw, duplicate_first) = duplicate_member_probe(&b0);
     let mut list = vec![
         Probe {
             id: "baseline",
@@ -293,6 +329,20 @@ pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
             request: raw(Some(APPLICATION_JSON), Body::Empty),
         },
         Probe {
+            id: "duplicate-jwk-member",
+            title: "JWK whose e member is repeated (the last one counts)",
+            requirements: &["R7517-4-a", "R7591-2-q"],
+            expectation: Expectation::RejectOrSubstitute {
+                codes: vec![INVALID_CLIENT_METADATA],
+                substitution: Substitution::MemberDiffers {
+                    member: JWKS,
+                    sent: duplicate_first,
+                },
+            },
+            severity: Severity::Fail,
+            request: raw(Some(APPLICATION_JSON), Body::Raw(duplicate_raw)),
+        },
+        Probe {
             id: "body-oversized",
             title: "2 MiB body (a huge client_name)",
             requirements: &["R7591-3.1-a"],
@@ -305,6 +355,22 @@ pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
         },
     ];
     if profile.is_oidc() {
+        list.push(Probe {
+            id: "request-uri-fragment",
+            title: "request_uris entry with a SHA-256 fragment",
+            requirements: &["OIDCR-2-x"],
+            expectation: Expectation::Register,
+            severity: Severity::Warn,
+            request: json_req(with(
+                &b0,
+                &[(
+                    REQUEST_URIS,
+                    json!([
+                        "https://client.example.org/rf.txt#qpXaRLh_n93TTR9F252ValdatUQvQiJi5BDub2BeznA"
+                    ]),
+                )],
+            )),
+        });
         list.push(Probe {
             id: "cors-preflight",
             title: "CORS preflight from a browser-based client",
@@ -390,5 +456,30 @@ fn into_case_kind(p: Probe, kind: CaseKind) -> Case {
         requirements: p.requirements.to_vec(),
         severity: p.severity,
         invalid_at: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_member_probe_differs_only_in_which_e_is_kept() {
+        let b0 = baseline(Profile::Rfc7591);
+        let (raw, first) = duplicate_member_probe(&b0);
+        assert_eq!(raw.matches("\"e\":").count(), 2, "{raw}");
+        // serde_json keeps the last of repeated names, as RFC 7517 §4 allows.
+        let parsed: Value = serde_json::from_str(&raw).expect("the raw body is JSON");
+        let key = &parsed[JWKS]["keys"][0];
+        let real = public_keys()
+            .iter()
+            .find(|k| k["kty"] == "RSA")
+            .expect("key");
+        assert_eq!(key, real);
+        assert_eq!(parsed[REDIRECT_URIS], b0[REDIRECT_URIS]);
+        let mut expected_first = real.clone();
+        expected_first["e"] = json!(DUPLICATE_E_FIRST);
+        assert_eq!(first, json!({ "keys": [expected_first] }));
+        assert_ne!(parsed[JWKS], first);
     }
 }

@@ -77,6 +77,32 @@ pub enum Defect {
     NonAsciiErrorDescription,
     SecretForPublicClient,
     StripRedirectQuery,
+    // Added to cover every black-box-testable MUST row.
+    RejectJsonWithoutCharset,
+    KeepFirstRedirectUri,
+    AddJwksUriToJwksResponse,
+    RedirectUrisOnlyForRedirectGrants,
+    HybridWithoutImplicit,
+    ImplicitLocalhostRedirect,
+    NativeHttpAnyHost,
+    AcceptHttpJwksUri,
+    AcceptOctJwk,
+    JwksExclusiveOnlyForPrivateKeyJwt,
+    AcceptUnsignedIdTokenImplicit,
+    AcceptEncWithoutAlg,
+    AcceptAuthSigningAlgNone,
+    AcceptStringRequestUris,
+    RejectRequestUriFragment,
+    ReuseClientIdForSameRequest,
+    SecretDerivedFromRequest,
+    ClientIdInLateError,
+    AcceptHttpSectorIdentifierUri,
+    AcceptJwkWithoutKty,
+    AcceptJwksWithoutKeys,
+    AcceptEcKeyWithoutY,
+    AcceptShortRsaKey,
+    AcceptX5cWithoutKeyMembers,
+    KeepFirstDuplicateMember,
 }
 
 /// The POST count on which `drop-connection` closes the connection: every Nth POST.
@@ -142,6 +168,31 @@ impl Defect {
         Defect::NonAsciiErrorDescription,
         Defect::SecretForPublicClient,
         Defect::StripRedirectQuery,
+        Defect::RejectJsonWithoutCharset,
+        Defect::KeepFirstRedirectUri,
+        Defect::AddJwksUriToJwksResponse,
+        Defect::RedirectUrisOnlyForRedirectGrants,
+        Defect::HybridWithoutImplicit,
+        Defect::ImplicitLocalhostRedirect,
+        Defect::NativeHttpAnyHost,
+        Defect::AcceptHttpJwksUri,
+        Defect::AcceptOctJwk,
+        Defect::JwksExclusiveOnlyForPrivateKeyJwt,
+        Defect::AcceptUnsignedIdTokenImplicit,
+        Defect::AcceptEncWithoutAlg,
+        Defect::AcceptAuthSigningAlgNone,
+        Defect::AcceptStringRequestUris,
+        Defect::RejectRequestUriFragment,
+        Defect::ReuseClientIdForSameRequest,
+        Defect::SecretDerivedFromRequest,
+        Defect::ClientIdInLateError,
+        Defect::AcceptHttpSectorIdentifierUri,
+        Defect::AcceptJwkWithoutKty,
+        Defect::AcceptJwksWithoutKeys,
+        Defect::AcceptEcKeyWithoutY,
+        Defect::AcceptShortRsaKey,
+        Defect::AcceptX5cWithoutKeyMembers,
+        Defect::KeepFirstDuplicateMember,
     ];
 
     /// Kebab-case name, as given on the command line.
@@ -476,6 +527,156 @@ impl Defect {
                 Warn,
                 "registers redirect URIs without their query component",
             ),
+            Defect::RejectJsonWithoutCharset => (
+                "reject-json-without-charset",
+                "R7591-3-a",
+                Fail,
+                "refuses application/json request bodies that carry no charset parameter",
+            ),
+            Defect::KeepFirstRedirectUri => (
+                "keep-first-redirect-uri",
+                "R7591-2-d",
+                Warn,
+                "registers only the first of several redirect URIs",
+            ),
+            Defect::AddJwksUriToJwksResponse => (
+                "add-jwks-uri-to-jwks-response",
+                "R7591-3.2.1-i",
+                Fail,
+                "answers a registration with jwks with a server-hosted jwks_uri as well",
+            ),
+            Defect::RedirectUrisOnlyForRedirectGrants => (
+                "redirect-uris-only-for-redirect-grants",
+                "OIDCR-2-a",
+                Warn,
+                "registers clients without redirect_uris when they use no redirect-based grant",
+            ),
+            Defect::HybridWithoutImplicit => (
+                "hybrid-without-implicit",
+                "OIDCR-2-b",
+                Fail,
+                "registers id_token and hybrid response types without the implicit grant",
+            ),
+            Defect::ImplicitLocalhostRedirect => (
+                "implicit-localhost-redirect",
+                "OIDCR-2-e",
+                Fail,
+                "lets web clients of the implicit flow register http or localhost redirect URIs",
+            ),
+            Defect::NativeHttpAnyHost => (
+                "native-http-any-host",
+                "OIDCR-2-f",
+                Fail,
+                "lets native clients register http redirect URIs on any host",
+            ),
+            Defect::AcceptHttpJwksUri => (
+                "accept-http-jwks-uri",
+                "OIDCR-2-h",
+                Warn,
+                "registers a jwks_uri that uses plain http",
+            ),
+            Defect::AcceptOctJwk => (
+                "accept-oct-jwk",
+                "OIDCR-2-i",
+                Fail,
+                "registers symmetric (kty oct) keys in jwks",
+            ),
+            Defect::JwksExclusiveOnlyForPrivateKeyJwt => (
+                "jwks-exclusive-only-for-private-key-jwt",
+                "OIDCR-2-j",
+                Fail,
+                "refuses jwks together with jwks_uri only for private_key_jwt clients",
+            ),
+            Defect::AcceptUnsignedIdTokenImplicit => (
+                "accept-unsigned-id-token-implicit",
+                "OIDCR-2-m",
+                Fail,
+                "registers id_token_signed_response_alg none for clients that get ID Tokens from the authorization endpoint",
+            ),
+            Defect::AcceptEncWithoutAlg => (
+                "accept-enc-without-alg",
+                "OIDCR-2-o",
+                Fail,
+                "registers and echoes an *_encrypted_response_enc sent without its alg",
+            ),
+            Defect::AcceptAuthSigningAlgNone => (
+                "accept-auth-signing-alg-none",
+                "OIDCR-2-t",
+                Fail,
+                "registers token_endpoint_auth_signing_alg none for private_key_jwt",
+            ),
+            Defect::AcceptStringRequestUris => (
+                "accept-string-request-uris",
+                "OIDCR-2-x",
+                Fail,
+                "accepts request_uris as a bare string and echoes it as a string",
+            ),
+            Defect::RejectRequestUriFragment => (
+                "reject-request-uri-fragment",
+                "OIDCR-2-x",
+                Warn,
+                "refuses request_uris entries that carry a fragment (the content hash OIDC allows)",
+            ),
+            Defect::ReuseClientIdForSameRequest => (
+                "reuse-client-id-for-same-request",
+                "OIDCR-3.2-d",
+                Fail,
+                "gives an identical registration request the client_id issued the first time",
+            ),
+            Defect::SecretDerivedFromRequest => (
+                "secret-derived-from-request",
+                "OIDCR-3.2-e",
+                Fail,
+                "derives client_secret from the request body, so identical requests share a secret",
+            ),
+            Defect::ClientIdInLateError => (
+                "client-id-in-late-error",
+                "OIDCR-7-a",
+                Fail,
+                "answers a failed cross-member rule with the client_id of the half-created client",
+            ),
+            Defect::AcceptHttpSectorIdentifierUri => (
+                "accept-http-sector-identifier-uri",
+                "OIDCR-5-a",
+                Fail,
+                "registers any sector_identifier_uri, plain http included, without checking it",
+            ),
+            Defect::AcceptJwkWithoutKty => (
+                "accept-jwk-without-kty",
+                "R7517-4.1-a",
+                Fail,
+                "registers JWKs without kty, guessing the key type from the other members",
+            ),
+            Defect::AcceptJwksWithoutKeys => (
+                "accept-jwks-without-keys",
+                "R7517-5-a",
+                Fail,
+                "registers a jwks object whose keys member is missing or not an array",
+            ),
+            Defect::AcceptEcKeyWithoutY => (
+                "accept-ec-key-without-y",
+                "R7518-6-a",
+                Warn,
+                "registers EC keys that have no y coordinate",
+            ),
+            Defect::AcceptShortRsaKey => (
+                "accept-short-rsa-key",
+                "R7518-3.3-a",
+                Warn,
+                "registers RSA keys with a modulus shorter than 2048 bits",
+            ),
+            Defect::AcceptX5cWithoutKeyMembers => (
+                "accept-x5c-without-key-members",
+                "R7517-4.7-a",
+                Fail,
+                "registers JWKs that carry x5c but not the key type's own members",
+            ),
+            Defect::KeepFirstDuplicateMember => (
+                "keep-first-duplicate-member",
+                "R7517-4-a",
+                Fail,
+                "keeps the first of repeated JSON member names instead of the last",
+            ),
         };
         Info {
             name,
@@ -563,11 +764,22 @@ mod tests {
         // secret is a WARN.
         // §2-i and §2-f are Defined, but their rows grade a missing default and a secret for
         // a public client as WARN.
+        // MUST rows whose test grades this behaviour WARN: R7591-2-d (an altered
+        // redirect_uris list under rfc7591), OIDCR-2-a (a client_credentials-only client
+        // without redirect_uris), OIDCR-2-h (an http jwks_uri echoed), OIDCR-2-x (a
+        // request_uris fragment refused), R7518-6-a (an incomplete key accepted) and
+        // R7518-3.3-a (a short RSA key accepted).
         const EXCEPTIONS: &[Defect] = &[
             Defect::UnknownErrorCode,
             Defect::SecretExpired,
             Defect::OmitDefaults,
             Defect::SecretForPublicClient,
+            Defect::KeepFirstRedirectUri,
+            Defect::RedirectUrisOnlyForRedirectGrants,
+            Defect::AcceptHttpJwksUri,
+            Defect::RejectRequestUriFragment,
+            Defect::AcceptEcKeyWithoutY,
+            Defect::AcceptShortRsaKey,
         ];
         for &d in Defect::ALL {
             let Some(req) = crate::spec::requirement(d.requirement()) else {

@@ -11,6 +11,7 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use futures_util::StreamExt;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -127,9 +128,12 @@ async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
         Err(rejection) => return rejected(&rejection, defects),
     };
     let requested_id = object.get(CLIENT_ID).and_then(Value::as_str);
-    let issued = state
-        .store
-        .issue(registration.needs_secret, requested_id, defects);
+    let issued = state.store.issue(
+        registration.needs_secret,
+        requested_id,
+        Sha256::digest(&bytes).into(),
+        defects,
+    );
     let body = response::registered_body(&registration, &issued);
     state.store.insert(issued.client_id, body.clone());
     response::success(body, defects)
@@ -245,13 +249,25 @@ fn parse(
         ParseFailure::Reject(Rejection::new(ErrorCode::InvalidRequest, text.to_owned()))
     };
     match media_type(headers).as_deref() {
+        Some(APPLICATION_JSON)
+            if defects.has(Defect::RejectJsonWithoutCharset) && !has_charset(headers) =>
+        {
+            return Err(bad(
+                "the content type must be application/json; charset=utf-8",
+            ))
+        }
         Some(APPLICATION_JSON) => {}
         Some(FORM_URLENCODED) if defects.has(Defect::AcceptFormEncoded) => {
             return Ok(form_object(bytes))
         }
         _ => return Err(bad("the content type must be application/json")),
     }
-    let value: Value = match serde_json::from_slice(bytes) {
+    let parsed = if defects.has(Defect::KeepFirstDuplicateMember) {
+        serde_json::from_slice::<FirstWins>(bytes).map(|v| v.0)
+    } else {
+        serde_json::from_slice::<Value>(bytes)
+    };
+    let value = match parsed {
         Ok(value) => value,
         Err(_) if defects.has(Defect::Status500OnMalformedJson) => return Err(ParseFailure::Crash),
         Err(_) => return Err(bad("the request body is not valid JSON")),
@@ -269,6 +285,76 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next().unwrap_or_default().trim();
     Some(essence.to_ascii_lowercase())
+}
+
+/// Whether the `Content-Type` has a `charset` parameter (`reject-json-without-charset`).
+fn has_charset(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .skip(1)
+                .any(|p| p.trim().to_ascii_lowercase().starts_with("charset="))
+        })
+}
+
+/// A JSON value parsed keeping the first of repeated member names
+/// (`keep-first-duplicate-member`); serde_json, like RFC 7517 §4 asks, keeps the last.
+struct FirstWins(Value);
+
+impl<'de> Deserialize<'de> for FirstWins {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(FirstWinsVisitor)
+            .map(FirstWins)
+    }
+}
+
+struct FirstWinsVisitor;
+
+impl<'de> Visitor<'de> for FirstWinsVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(FirstWins(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let FirstWins(value) = map.next_value()?;
+            members.entry(key).or_insert(value);
+        }
+        Ok(Value::Object(members))
+    }
 }
 
 /// `accept-form-encoded`: reads a form as a registration object, repeated keys of array

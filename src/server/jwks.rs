@@ -8,6 +8,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use super::defects::{Defect, DefectSet};
 use crate::spec::names::PRIVATE_JWK_MEMBERS;
 
 const SIG_OPS: &[&str] = &["sign", "verify"];
@@ -20,13 +21,15 @@ const ENC_OPS: &[&str] = &[
     "deriveBits",
 ];
 
-/// Checks a `jwks` value. `allow_private` is the `accept-private-jwk` defect.
-pub(crate) fn check_jwks(jwks: &Value, allow_private: bool) -> Result<(), String> {
+/// Checks a `jwks` value; the JWK defects each let one kind of bad key through.
+pub(crate) fn check_jwks(jwks: &Value, defects: &DefectSet) -> Result<(), String> {
     let Value::Object(set) = jwks else {
         return Err("jwks must be a JSON object".to_owned());
     };
-    let Some(Value::Array(keys)) = set.get("keys") else {
-        return Err("jwks must have a keys array".to_owned());
+    let keys = match set.get("keys") {
+        Some(Value::Array(keys)) => keys,
+        _ if defects.has(Defect::AcceptJwksWithoutKeys) => return Ok(()),
+        _ => return Err("jwks must have a keys array".to_owned()),
     };
     if keys.is_empty() {
         return Err("jwks keys must not be empty".to_owned());
@@ -36,7 +39,7 @@ pub(crate) fn check_jwks(jwks: &Value, allow_private: bool) -> Result<(), String
         let Value::Object(key) = key else {
             return Err(format!("jwks key {i} must be an object"));
         };
-        check_key(key, allow_private).map_err(|e| format!("jwks key {i}: {e}"))?;
+        check_key(key, defects).map_err(|e| format!("jwks key {i}: {e}"))?;
         match key.get("kid") {
             None => {}
             Some(Value::String(kid)) if kids.insert(kid.as_str()) => {}
@@ -47,9 +50,16 @@ pub(crate) fn check_jwks(jwks: &Value, allow_private: bool) -> Result<(), String
     Ok(())
 }
 
-fn check_key(key: &Map<String, Value>, allow_private: bool) -> Result<(), String> {
+fn check_key(key: &Map<String, Value>, defects: &DefectSet) -> Result<(), String> {
+    let allow_private = defects.has(Defect::AcceptPrivateJwk);
+    let allow_oct = allow_private
+        || (defects.has(Defect::AcceptOctJwk)
+            && key.get("kty").and_then(Value::as_str) == Some("oct"));
     if !allow_private {
-        if let Some(m) = PRIVATE_JWK_MEMBERS.iter().find(|m| key.contains_key(**m)) {
+        let private = PRIVATE_JWK_MEMBERS
+            .iter()
+            .find(|m| key.contains_key(**m) && !(allow_oct && **m == "k"));
+        if let Some(m) = private {
             return Err(format!(
                 "private or symmetric key member {m} is not allowed"
             ));
@@ -58,13 +68,21 @@ fn check_key(key: &Map<String, Value>, allow_private: bool) -> Result<(), String
     let kty = match key.get("kty") {
         Some(Value::String(k)) => k.as_str(),
         Some(_) => return Err("kty must be a string".to_owned()),
+        None if defects.has(Defect::AcceptJwkWithoutKty) => guess_kty(key)?,
         None => return Err("kty is required".to_owned()),
     };
+    // RFC 7517 §4.7: x5c does not replace the key's own members.
+    let certificate_only = defects.has(Defect::AcceptX5cWithoutKeyMembers)
+        && key
+            .get("x5c")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
     match kty {
-        "RSA" => check_rsa(key)?,
-        "EC" => check_ec(key)?,
+        "RSA" | "EC" | "OKP" if certificate_only => {}
+        "RSA" => check_rsa(key, defects)?,
+        "EC" => check_ec(key, defects)?,
         "OKP" => check_okp(key)?,
-        "oct" if allow_private => {
+        "oct" if allow_oct => {
             b64_member(key, "k")?;
         }
         "oct" => return Err("symmetric (oct) keys are not allowed".to_owned()),
@@ -89,7 +107,20 @@ fn check_key(key: &Map<String, Value>, allow_private: bool) -> Result<(), String
     Ok(())
 }
 
-fn check_rsa(key: &Map<String, Value>) -> Result<(), String> {
+/// `accept-jwk-without-kty`: the key type the members suggest.
+fn guess_kty(key: &Map<String, Value>) -> Result<&'static str, String> {
+    if key.contains_key("n") {
+        Ok("RSA")
+    } else if key.contains_key("y") {
+        Ok("EC")
+    } else if key.contains_key("crv") {
+        Ok("OKP")
+    } else {
+        Err("kty is required".to_owned())
+    }
+}
+
+fn check_rsa(key: &Map<String, Value>, defects: &DefectSet) -> Result<(), String> {
     let n = b64_member(key, "n")?;
     let e = b64_member(key, "e")?;
     // Base64urlUInt uses the fewest octets (RFC 7518 §2), so a leading zero octet is wrong.
@@ -97,14 +128,14 @@ fn check_rsa(key: &Map<String, Value>) -> Result<(), String> {
         return Err("n and e must not have leading zero octets".to_owned());
     }
     let bits = (n.len() * 8).saturating_sub(n.first().map_or(8, |b| b.leading_zeros() as usize));
-    if bits < 2048 {
+    if bits < 2048 && !defects.has(Defect::AcceptShortRsaKey) {
         // RFC 7518 §3.3: RSA keys are at least 2048 bits.
         return Err("RSA modulus must be at least 2048 bits".to_owned());
     }
     Ok(())
 }
 
-fn check_ec(key: &Map<String, Value>) -> Result<(), String> {
+fn check_ec(key: &Map<String, Value>, defects: &DefectSet) -> Result<(), String> {
     let size = match key.get("crv").and_then(Value::as_str) {
         Some("P-256") => 32,
         Some("P-384") => 48,
@@ -112,6 +143,9 @@ fn check_ec(key: &Map<String, Value>) -> Result<(), String> {
         _ => return Err("EC crv must be P-256, P-384 or P-521".to_owned()),
     };
     for m in ["x", "y"] {
+        if m == "y" && defects.has(Defect::AcceptEcKeyWithoutY) && !key.contains_key("y") {
+            continue;
+        }
         // RFC 7518 §6.2.1.2: coordinates are the full size of the curve.
         if b64_member(key, m)?.len() != size {
             return Err(format!("{m} has the wrong length for the curve"));
@@ -186,6 +220,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn clean() -> DefectSet {
+        DefectSet::default()
+    }
+
+    fn with(defect: Defect) -> DefectSet {
+        DefectSet::new(&[defect])
+    }
+
     fn b64(len: usize, first: u8) -> String {
         let mut bytes = vec![0x55u8; len];
         bytes[0] = first;
@@ -204,7 +246,7 @@ mod tests {
     fn public_keys_are_accepted() {
         let okp = json!({"kty": "OKP", "crv": "Ed25519", "x": b64(32, 3)});
         let set = json!({"keys": [rsa(), ec(), okp]});
-        assert_eq!(check_jwks(&set, false), Ok(()));
+        assert_eq!(check_jwks(&set, &clean()), Ok(()));
     }
 
     #[test]
@@ -212,11 +254,11 @@ mod tests {
         let public: Value =
             serde_json::from_str(include_str!("../../fixtures/keys/public-jwks.json"))
                 .expect("fixture parses");
-        assert_eq!(check_jwks(&public, false), Ok(()));
+        assert_eq!(check_jwks(&public, &clean()), Ok(()));
         let private: Value =
             serde_json::from_str(include_str!("../../fixtures/keys/private-jwks.json"))
                 .expect("fixture parses");
-        assert!(check_jwks(&private, false).is_err());
+        assert!(check_jwks(&private, &clean()).is_err());
     }
 
     #[test]
@@ -251,11 +293,50 @@ mod tests {
             json!({"keys": [no_e]}),
             dup,
         ] {
-            assert!(check_jwks(&bad, false).is_err(), "{bad}");
+            assert!(check_jwks(&bad, &clean()).is_err(), "{bad}");
         }
         // The defect lets private material through.
-        assert_eq!(check_jwks(&json!({"keys": [private]}), true), Ok(()));
+        let private_set = json!({"keys": [private]});
+        assert_eq!(
+            check_jwks(&private_set, &with(Defect::AcceptPrivateJwk)),
+            Ok(())
+        );
         let oct = json!({"keys": [{"kty": "oct", "k": "AQAB"}]});
-        assert_eq!(check_jwks(&oct, true), Ok(()));
+        assert_eq!(check_jwks(&oct, &with(Defect::AcceptPrivateJwk)), Ok(()));
+    }
+
+    #[test]
+    fn each_jwk_defect_lets_one_kind_of_bad_key_through() {
+        let oct = json!({"keys": [{"kty": "oct", "k": "AQAB"}]});
+        let mut private = rsa();
+        private["d"] = json!("AQAB");
+        let private = json!({"keys": [private]});
+        let mut no_kty = rsa();
+        no_kty.as_object_mut().map(|k| k.remove("kty"));
+        let no_kty = json!({"keys": [no_kty]});
+        let mut no_y = ec();
+        no_y.as_object_mut().map(|k| k.remove("y"));
+        let no_y = json!({"keys": [no_y]});
+        let mut short = rsa();
+        short["n"] = json!(b64(128, 0xc1));
+        let short = json!({"keys": [short]});
+        let cert_only = json!({"keys": [{"kty": "EC", "crv": "P-256", "x5c": ["MIIB"]}]});
+        let cases = [
+            (Defect::AcceptOctJwk, &oct),
+            (Defect::AcceptJwkWithoutKty, &no_kty),
+            (Defect::AcceptJwksWithoutKeys, &json!({})),
+            (Defect::AcceptJwksWithoutKeys, &json!({"keys": {}})),
+            (Defect::AcceptEcKeyWithoutY, &no_y),
+            (Defect::AcceptShortRsaKey, &short),
+            (Defect::AcceptX5cWithoutKeyMembers, &cert_only),
+        ];
+        for (defect, set) in cases {
+            assert!(check_jwks(set, &clean()).is_err(), "{set}");
+            assert_eq!(check_jwks(set, &with(defect)), Ok(()), "{defect}: {set}");
+        }
+        // Each is narrow: the oct defect still refuses other private material.
+        assert!(check_jwks(&private, &with(Defect::AcceptOctJwk)).is_err());
+        assert!(check_jwks(&no_y, &with(Defect::AcceptX5cWithoutKeyMembers)).is_err());
+        assert!(check_jwks(&json!("abc"), &with(Defect::AcceptJwksWithoutKeys)).is_err());
     }
 }

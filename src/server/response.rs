@@ -12,7 +12,7 @@ use super::store::{random_token, Issued};
 use super::validate::{
     Encryption, RedirectUris, Registration, Rejection, DEFAULT_ACR_VALUES,
     REQUEST_OBJECT_ENCRYPTION_ALG, REQUEST_OBJECT_ENCRYPTION_ENC, REQUEST_OBJECT_SIGNING_ALG,
-    REQUEST_URIS,
+    REQUEST_URIS, SECTOR_IDENTIFIER_URI,
 };
 use crate::spec::names::*;
 
@@ -117,8 +117,20 @@ pub(crate) fn registered_body(reg: &Registration, issued: &Issued) -> Map<String
     if let Some(acr) = &reg.default_acr_values {
         m.insert(DEFAULT_ACR_VALUES.into(), json!(acr));
     }
-    if let Some(uris) = &reg.request_uris {
-        m.insert(REQUEST_URIS.into(), json!(uris));
+    match &reg.request_uris {
+        Some(uris) if reg.request_uris_as_string && uris.len() == 1 => {
+            m.insert(REQUEST_URIS.into(), json!(uris[0]));
+        }
+        Some(uris) => {
+            m.insert(REQUEST_URIS.into(), json!(uris));
+        }
+        None => {}
+    }
+    if let Some(uri) = &reg.sector_identifier_uri {
+        m.insert(SECTOR_IDENTIFIER_URI.into(), json!(uri));
+    }
+    for (name, enc) in &reg.orphan_encs {
+        m.insert(name.clone(), json!(enc));
     }
     if let Some(metadata) = &reg.metadata {
         m.insert(METADATA.into(), json!(metadata));
@@ -190,6 +202,22 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
             }
         }
     }
+    if defects.has(Defect::KeepFirstRedirectUri) {
+        if let Some(Value::Array(uris)) = body.get_mut(REDIRECT_URIS) {
+            uris.truncate(1);
+        }
+    }
+    if defects.has(Defect::AddJwksUriToJwksResponse)
+        && body.contains_key(JWKS)
+        && !body.contains_key(JWKS_URI)
+    {
+        let id = body
+            .get(CLIENT_ID)
+            .and_then(Value::as_str)
+            .unwrap_or("client");
+        let uri = format!("https://as.dcrcheck.invalid/clients/{id}/jwks.json");
+        body.insert(JWKS_URI.into(), json!(uri));
+    }
     if defects.has(Defect::DropRegisteredMember) {
         body.shift_remove(REDIRECT_URIS);
     }
@@ -251,7 +279,8 @@ pub(crate) fn rejected(rejection: &Rejection, defects: &DefectSet) -> Response {
     let mut body = Map::new();
     body.insert(ERROR.into(), json!(code));
     body.insert(ERROR_DESCRIPTION.into(), json!(description));
-    if defects.has(Defect::ClientIdInError) {
+    let half_created = rejection.late && defects.has(Defect::ClientIdInLateError);
+    if defects.has(Defect::ClientIdInError) || half_created {
         body.insert(CLIENT_ID.into(), json!(random_token(18)));
     }
     let status = if defects.has(Defect::ErrorStatus200) {

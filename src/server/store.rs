@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use rand::RngCore;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use super::defects::{Defect, DefectSet};
 
@@ -36,6 +37,8 @@ pub(crate) struct ClientStore {
 struct Inner {
     clients: HashMap<String, Map<String, Value>>,
     order: VecDeque<String>,
+    /// Request digest → client_id, kept only under `reuse-client-id-for-same-request`.
+    by_request: HashMap<[u8; 32], String>,
 }
 
 impl ClientStore {
@@ -45,16 +48,31 @@ impl ClientStore {
     }
 
     /// Chooses credentials for a new client. `requested_id` is the request's own `client_id`,
-    /// used only under the `honour-client-id` defect.
+    /// used only under the `honour-client-id` defect; `request_digest` (SHA-256 of the
+    /// request body) only under `reuse-client-id-for-same-request` and
+    /// `secret-derived-from-request`.
     pub(crate) fn issue(
         &self,
         needs_secret: bool,
         requested_id: Option<&str>,
+        request_digest: [u8; 32],
         defects: &DefectSet,
     ) -> Issued {
         let client_id = match requested_id {
             Some(id) if defects.has(Defect::HonourClientId) && !id.is_empty() => id.to_owned(),
             _ if defects.has(Defect::SharedClientId) => SHARED_CLIENT_ID.to_owned(),
+            _ if defects.has(Defect::ReuseClientIdForSameRequest) => {
+                let fresh = self.fresh_client_id();
+                let mut inner = self.lock();
+                if inner.by_request.len() >= MAX_CLIENTS {
+                    inner.by_request.clear();
+                }
+                inner
+                    .by_request
+                    .entry(request_digest)
+                    .or_insert(fresh)
+                    .clone()
+            }
             _ => self.fresh_client_id(),
         };
         let client_secret = needs_secret.then(|| {
@@ -62,6 +80,11 @@ impl ClientStore {
                 SHARED_SECRET.to_owned()
             } else if defects.has(Defect::ShortSecret) {
                 random_token(6)
+            } else if defects.has(Defect::SecretDerivedFromRequest) {
+                let mut hasher = Sha256::new();
+                hasher.update(b"dcrcheck-client-secret");
+                hasher.update(request_digest);
+                URL_SAFE_NO_PAD.encode(hasher.finalize())
             } else {
                 random_token(32)
             }
@@ -135,14 +158,17 @@ mod tests {
     fn credentials_are_random_and_long_enough() {
         let store = ClientStore::default();
         let clean = DefectSet::default();
-        let a = store.issue(true, Some("mine"), &clean);
-        let b = store.issue(true, None, &clean);
+        let a = store.issue(true, Some("mine"), [1; 32], &clean);
+        let b = store.issue(true, None, [1; 32], &clean);
         assert_ne!(a.client_id, "mine", "a client-chosen id is ignored");
         assert_ne!(a.client_id, b.client_id);
         assert_ne!(a.client_secret, b.client_secret);
         assert_eq!(a.client_id.len(), 24, "144 bits in base64url");
         assert_eq!(a.client_secret.as_deref().map(str::len), Some(43));
-        assert!(store.issue(false, None, &clean).client_secret.is_none());
+        assert!(store
+            .issue(false, None, [1; 32], &clean)
+            .client_secret
+            .is_none());
         assert!(a.client_id_issued_at > 1_600_000_000);
     }
 
@@ -161,13 +187,31 @@ mod tests {
     fn security_defects_change_credentials() {
         let store = ClientStore::default();
         let shared = DefectSet::new(&[Defect::SharedClientId, Defect::SharedSecret]);
-        let a = store.issue(true, None, &shared);
-        let b = store.issue(true, None, &shared);
+        let a = store.issue(true, None, [1; 32], &shared);
+        let b = store.issue(true, None, [2; 32], &shared);
         assert_eq!(a.client_id, b.client_id);
         assert_eq!(a.client_secret, b.client_secret);
-        let short = store.issue(true, None, &DefectSet::new(&[Defect::ShortSecret]));
+        let short = store.issue(true, None, [1; 32], &DefectSet::new(&[Defect::ShortSecret]));
         assert_eq!(short.client_secret.map(|s| s.len()), Some(8));
         let honour = DefectSet::new(&[Defect::HonourClientId]);
-        assert_eq!(store.issue(false, Some("mine"), &honour).client_id, "mine");
+        assert_eq!(
+            store.issue(false, Some("mine"), [1; 32], &honour).client_id,
+            "mine"
+        );
+        let reuse = DefectSet::new(&[Defect::ReuseClientIdForSameRequest]);
+        let a = store.issue(true, None, [3; 32], &reuse);
+        let b = store.issue(true, None, [3; 32], &reuse);
+        let c = store.issue(true, None, [4; 32], &reuse);
+        assert_eq!(a.client_id, b.client_id);
+        assert_ne!(a.client_id, c.client_id);
+        assert_ne!(a.client_secret, b.client_secret, "only the id is reused");
+        let derived = DefectSet::new(&[Defect::SecretDerivedFromRequest]);
+        let a = store.issue(true, None, [5; 32], &derived);
+        let b = store.issue(true, None, [5; 32], &derived);
+        let c = store.issue(true, None, [6; 32], &derived);
+        assert_eq!(a.client_secret, b.client_secret);
+        assert_ne!(a.client_secret, c.client_secret);
+        assert_ne!(a.client_id, b.client_id, "only the secret repeats");
+        assert_eq!(a.client_secret.map(|s| s.len()), Some(43), "256 bits");
     }
 }

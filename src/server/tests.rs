@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use reqwest::header::{HeaderMap, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -434,13 +436,31 @@ async fn shutdown_stops_the_server() {
 // ---- Defects -----------------------------------------------------------------------------
 
 fn rsa_jwks(private: bool) -> Value {
-    use base64::Engine as _;
-    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xc5u8; 256]);
+    let n = URL_SAFE_NO_PAD.encode([0xc5u8; 256]);
     let mut key = json!({"kty": "RSA", "n": n, "e": "AQAB", "kid": "k1"});
     if private {
         key["d"] = json!("AQAB");
     }
     json!({"keys": [key]})
+}
+
+fn ec_jwk() -> Value {
+    let coordinate = |b: u8| URL_SAFE_NO_PAD.encode([b; 32]);
+    json!({"kty": "EC", "crv": "P-256", "x": coordinate(0x11), "y": coordinate(0x22)})
+}
+
+fn jwks_of(key: Value) -> Value {
+    json!({"keys": [key]})
+}
+
+/// B0 with a `jwks` whose RSA key names `e` twice: first `Aw`, then `AQAB`.
+fn duplicate_e_body() -> &'static str {
+    let key = rsa_jwks(false)["keys"][0].clone();
+    let text = format!(
+        r#"{{"redirect_uris":["{CB}"],"jwks":{{"keys":[{{"kty":"RSA","n":{},"e":"Aw","e":"AQAB"}}]}}}}"#,
+        key["n"]
+    );
+    Box::leak(text.into_boxed_str())
 }
 
 fn is_500_text(r: &Reply) -> bool {
@@ -463,6 +483,16 @@ fn cases() -> Vec<Case> {
     let frag = || Req::Json(with(json!({"redirect_uris": [format!("{CB}#frag")]})));
     let mut missing = b0();
     missing.as_object_mut().map(|o| o.remove("redirect_uris"));
+    let rsa = || rsa_jwks(false)["keys"][0].clone();
+    let mut key = rsa();
+    key.as_object_mut().map(|k| k.remove("kty"));
+    let without_kty = jwks_of(key);
+    let mut key = ec_jwk();
+    key.as_object_mut().map(|k| k.remove("y"));
+    let without_y = jwks_of(key);
+    let mut key = rsa();
+    key["n"] = json!(URL_SAFE_NO_PAD.encode([0xc5u8; 128]));
+    let short_rsa = jwks_of(key);
     vec![
         Case {
             defect: Status200,
@@ -685,6 +715,153 @@ fn cases() -> Vec<Case> {
             req: Req::Json(with(json!({"x_harness_unknown": "v"}))),
             shows: |r| r.is_error("invalid_client_metadata"),
         },
+        Case {
+            defect: RejectJsonWithoutCharset,
+            req: Req::Json(b0()),
+            shows: |r| r.is_error("invalid_request"),
+        },
+        Case {
+            defect: KeepFirstRedirectUri,
+            req: Req::Json(with(json!({"redirect_uris": [CB, format!("{CB}2")]}))),
+            shows: |r| registered(r) && r.member("redirect_uris") == json!([CB]),
+        },
+        Case {
+            defect: AddJwksUriToJwksResponse,
+            req: Req::Json(with(json!({"jwks": rsa_jwks(false)}))),
+            shows: |r| r.member("jwks").is_object() && r.member("jwks_uri").is_string(),
+        },
+        Case {
+            defect: RedirectUrisOnlyForRedirectGrants,
+            req: Req::Json(json!({"grant_types": ["client_credentials"]})),
+            shows: |r| registered(r) && r.member("redirect_uris").is_null(),
+        },
+        Case {
+            defect: HybridWithoutImplicit,
+            req: Req::Json(with(json!({"grant_types": ["authorization_code"],
+                                       "response_types": ["code id_token"]}))),
+            shows: registered,
+        },
+        Case {
+            defect: ImplicitLocalhostRedirect,
+            req: Req::Json(with(json!({"grant_types": ["implicit"],
+                                       "response_types": ["id_token"],
+                                       "redirect_uris": ["http://localhost:8080/cb"]}))),
+            shows: registered,
+        },
+        Case {
+            defect: NativeHttpAnyHost,
+            req: Req::Json(with(json!({"application_type": "native",
+                                       "redirect_uris": ["http://client.example.org/cb"]}))),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptHttpJwksUri,
+            req: Req::Json(with(json!({"jwks_uri": "http://client.example.org/jwks"}))),
+            shows: |r| r.member("jwks_uri") == json!("http://client.example.org/jwks"),
+        },
+        Case {
+            defect: AcceptOctJwk,
+            req: Req::Json(with(
+                json!({"jwks": jwks_of(json!({"kty": "oct", "k": "AQAB"}))}),
+            )),
+            shows: registered,
+        },
+        Case {
+            defect: JwksExclusiveOnlyForPrivateKeyJwt,
+            req: Req::Json(with(json!({"jwks": rsa_jwks(false),
+                                       "jwks_uri": "https://client.example.org/jwks"}))),
+            shows: |r| r.member("jwks").is_object() && r.member("jwks_uri").is_string(),
+        },
+        Case {
+            defect: AcceptUnsignedIdTokenImplicit,
+            req: Req::Json(with(json!({"grant_types": ["implicit"],
+                                       "response_types": ["id_token"],
+                                       "id_token_signed_response_alg": "none"}))),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptEncWithoutAlg,
+            req: Req::Json(with(
+                json!({"id_token_encrypted_response_enc": "A128CBC-HS256"}),
+            )),
+            shows: |r| {
+                r.member("id_token_encrypted_response_enc") == json!("A128CBC-HS256")
+                    && r.member("id_token_encrypted_response_alg").is_null()
+            },
+        },
+        Case {
+            defect: AcceptAuthSigningAlgNone,
+            req: Req::Json(with(
+                json!({"token_endpoint_auth_method": "private_key_jwt",
+                                       "jwks": rsa_jwks(false),
+                                       "token_endpoint_auth_signing_alg": "none"}),
+            )),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptStringRequestUris,
+            req: Req::Json(with(
+                json!({"request_uris": "https://client.example.org/rf.txt"}),
+            )),
+            shows: |r| r.member("request_uris") == json!("https://client.example.org/rf.txt"),
+        },
+        Case {
+            defect: RejectRequestUriFragment,
+            req: Req::Json(with(json!({"request_uris": [
+                "https://client.example.org/rf.txt#qpXaRLh_n93TTR9F252ValdatUQvQiJi5BDub2BeznA"
+            ]}))),
+            shows: |r| r.is_error("invalid_client_metadata"),
+        },
+        Case {
+            defect: ClientIdInLateError,
+            req: Req::Json(with(
+                json!({"token_endpoint_auth_method": "private_key_jwt",
+                                       "jwks": rsa_jwks(false),
+                                       "token_endpoint_auth_signing_alg": "none"}),
+            )),
+            shows: |r| r.status == 400 && r.member("client_id").is_string(),
+        },
+        Case {
+            defect: AcceptHttpSectorIdentifierUri,
+            req: Req::Json(with(
+                json!({"sector_identifier_uri": "http://client.example.org/s.json"}),
+            )),
+            shows: |r| {
+                r.member("sector_identifier_uri") == json!("http://client.example.org/s.json")
+            },
+        },
+        Case {
+            defect: AcceptJwkWithoutKty,
+            req: Req::Json(with(json!({"jwks": without_kty}))),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptJwksWithoutKeys,
+            req: Req::Json(with(json!({"jwks": {}}))),
+            shows: |r| registered(r) && r.member("jwks") == json!({}),
+        },
+        Case {
+            defect: AcceptEcKeyWithoutY,
+            req: Req::Json(with(json!({"jwks": without_y}))),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptShortRsaKey,
+            req: Req::Json(with(json!({"jwks": short_rsa}))),
+            shows: registered,
+        },
+        Case {
+            defect: AcceptX5cWithoutKeyMembers,
+            req: Req::Json(with(json!({"jwks": jwks_of(
+                json!({"kty": "EC", "crv": "P-256", "x5c": ["MIIBJzCBzqADAgECAgJe7TAK"]}),
+            )}))),
+            shows: registered,
+        },
+        Case {
+            defect: KeepFirstDuplicateMember,
+            req: Req::Raw("application/json", duplicate_e_body()),
+            shows: |r| r.member("jwks")["keys"][0]["e"] == json!("Aw"),
+        },
     ]
 }
 
@@ -722,6 +899,8 @@ fn every_defect_has_a_test() {
         Defect::SharedClientId,
         Defect::SharedSecret,
         Defect::DropConnection,
+        Defect::ReuseClientIdForSameRequest,
+        Defect::SecretDerivedFromRequest,
     ]);
     // Shown end to end by the harness in tests/checks_fire.rs.
     covered.extend([
@@ -765,6 +944,47 @@ async fn shared_credentials_repeat_across_clients() {
     assert_eq!(a["client_id"], b["client_id"]);
     assert!(a["client_secret"].is_string());
     assert_eq!(a["client_secret"], b["client_secret"]);
+}
+
+#[tokio::test]
+async fn identical_requests_share_one_credential_under_the_request_derived_defects() {
+    let other = with(json!({"client_name": "another client"}));
+    let s = defective(&[Defect::ReuseClientIdForSameRequest]).await;
+    let (a, b, c) = (
+        post(&s, b0()).await.json(),
+        post(&s, b0()).await.json(),
+        post(&s, other.clone()).await.json(),
+    );
+    assert!(a["client_id"].is_string());
+    assert_eq!(a["client_id"], b["client_id"]);
+    assert_ne!(a["client_id"], c["client_id"]);
+    assert_ne!(a["client_secret"], b["client_secret"]);
+
+    let s = defective(&[Defect::SecretDerivedFromRequest]).await;
+    let (a, b, c) = (
+        post(&s, b0()).await.json(),
+        post(&s, b0()).await.json(),
+        post(&s, other).await.json(),
+    );
+    assert!(a["client_secret"].is_string());
+    assert_eq!(a["client_secret"], b["client_secret"]);
+    assert_ne!(a["client_secret"], c["client_secret"]);
+    assert_ne!(a["client_id"], b["client_id"]);
+
+    let clean = server(ServerConfig::default()).await;
+    let (a, b) = (
+        post(&clean, b0()).await.json(),
+        post(&clean, b0()).await.json(),
+    );
+    assert_ne!(a["client_id"], b["client_id"]);
+    assert_ne!(a["client_secret"], b["client_secret"]);
+}
+
+#[tokio::test]
+async fn only_late_errors_carry_the_half_created_client_id() {
+    let s = defective(&[Defect::ClientIdInLateError]).await;
+    let early = post(&s, with(json!({"redirect_uris": [format!("{CB}#frag")]}))).await;
+    assert!(early.is_error("invalid_redirect_uri"), "{}", early.text);
 }
 
 #[tokio::test]

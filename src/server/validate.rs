@@ -135,6 +135,9 @@ impl ErrorCode {
 pub(crate) struct Rejection {
     pub code: ErrorCode,
     pub description: String,
+    /// Raised by a cross-member rule, after every member on its own was accepted (where
+    /// `client-id-in-late-error` has already created the client).
+    pub late: bool,
 }
 
 impl Rejection {
@@ -142,7 +145,12 @@ impl Rejection {
         Rejection {
             code,
             description: description.into(),
+            late: false,
         }
+    }
+
+    fn late(self) -> Self {
+        Rejection { late: true, ..self }
     }
 
     fn metadata(description: impl Into<String>) -> Self {
@@ -206,6 +214,14 @@ pub(crate) struct Registration {
     pub default_acr_values: Option<Vec<String>>,
     pub initiate_login_uri: Option<String>,
     pub request_uris: Option<Vec<String>>,
+    /// Only with `accept-string-request-uris`: the one entry is echoed as the bare string it
+    /// came as.
+    pub request_uris_as_string: bool,
+    /// Only with `accept-http-sector-identifier-uri` (the clean server refuses the member).
+    pub sector_identifier_uri: Option<String>,
+    /// Only with `accept-enc-without-alg`: `*_enc` members registered without their `*_alg`,
+    /// as (member, value).
+    pub orphan_encs: Vec<(String, String)>,
     /// seed-v3 `metadata` entries, reduced to `name`, `value` and `locale`.
     pub metadata: Option<Vec<Value>>,
     /// seed-v3 (RFC 9126) flag.
@@ -244,6 +260,9 @@ pub(crate) fn validate(
     let context = RedirectContext {
         native: application_type == "native",
         implicit,
+        redirect_grants: grant_types
+            .iter()
+            .any(|g| REDIRECT_GRANTS.contains(&g.as_str())),
     };
     let redirect_uris = redirect_uris(obj, context, defects)?;
 
@@ -288,31 +307,42 @@ pub(crate) fn validate(
         Some("public") => Some("public".to_owned()),
         Some(_) => return Err(Rejection::metadata("subject_type must be public")),
     };
-    if obj.contains_key(SECTOR_IDENTIFIER_URI) {
+    let sector_identifier_uri = match opt_string(obj, SECTOR_IDENTIFIER_URI)? {
+        None => None,
+        Some(uri) if defects.has(Defect::AcceptHttpSectorIdentifierUri) => Some(uri.to_owned()),
         // Only pairwise subjects use it, and this server neither offers pairwise nor fetches.
-        return Err(Rejection::metadata(
-            "sector_identifier_uri is not supported by this server",
-        ));
-    }
+        Some(_) => {
+            return Err(Rejection::metadata(
+                "sector_identifier_uri is not supported by this server",
+            ))
+        }
+    };
 
     let id_token_signed_response_alg =
         opt_jws_alg(obj, ID_TOKEN_SIGNED_RESPONSE_ALG)?.unwrap_or_else(|| "RS256".to_owned());
+    let mut orphan_encs = Vec::new();
     let id_token_encryption = encryption(
         obj,
         ID_TOKEN_ENCRYPTED_RESPONSE_ALG,
         ID_TOKEN_ENCRYPTED_RESPONSE_ENC,
+        defects,
+        &mut orphan_encs,
     )?;
     let userinfo_signed_response_alg = opt_jws_alg(obj, USERINFO_SIGNED_RESPONSE_ALG)?;
     let userinfo_encryption = encryption(
         obj,
         USERINFO_ENCRYPTED_RESPONSE_ALG,
         USERINFO_ENCRYPTED_RESPONSE_ENC,
+        defects,
+        &mut orphan_encs,
     )?;
     let request_object_signing_alg = opt_jws_alg(obj, REQUEST_OBJECT_SIGNING_ALG)?;
     let request_object_encryption = encryption(
         obj,
         REQUEST_OBJECT_ENCRYPTION_ALG,
         REQUEST_OBJECT_ENCRYPTION_ENC,
+        defects,
+        &mut orphan_encs,
     )?;
     let token_endpoint_auth_signing_alg = opt_jws_alg(obj, TOKEN_ENDPOINT_AUTH_SIGNING_ALG)?;
 
@@ -333,9 +363,16 @@ pub(crate) fn validate(
         check_https_url(uri, false)
             .map_err(|e| Rejection::metadata(format!("initiate_login_uri {e}")))?;
     }
-    let request_uris = opt_string_array(obj, REQUEST_URIS)?;
+    let (request_uris, request_uris_as_string) = match obj.get(REQUEST_URIS) {
+        Some(Value::String(uri)) if defects.has(Defect::AcceptStringRequestUris) => {
+            (Some(vec![uri.clone()]), true)
+        }
+        _ => (opt_string_array(obj, REQUEST_URIS)?, false),
+    };
+    // OIDCR §2: an entry may carry a fragment (the SHA-256 of the request object).
+    let fragments = !defects.has(Defect::RejectRequestUriFragment);
     for uri in request_uris.iter().flatten() {
-        check_https_url(uri, true)
+        check_https_url(uri, fragments)
             .map_err(|e| Rejection::metadata(format!("request_uris entry {e}")))?;
     }
 
@@ -385,17 +422,21 @@ pub(crate) fn validate(
         default_acr_values,
         initiate_login_uri,
         request_uris,
+        request_uris_as_string,
+        sector_identifier_uri,
+        orphan_encs,
         metadata,
         require_pushed_authorization_requests,
         needs_secret: false,
     };
-    registration.needs_secret = cross_member_rules(&registration)?;
+    registration.needs_secret =
+        cross_member_rules(&registration, defects).map_err(Rejection::late)?;
     Ok(registration)
 }
 
 /// The rules that tie members together (OIDCR §2, OIDC Core §10); returns whether a
 /// `client_secret` is issued.
-fn cross_member_rules(reg: &Registration) -> Result<bool, Rejection> {
+fn cross_member_rules(reg: &Registration, defects: &DefectSet) -> Result<bool, Rejection> {
     let method = reg.token_endpoint_auth_method.as_str();
     let has_keys = reg.jwks.is_some() || reg.jwks_uri.is_some();
     if method == AUTH_PRIVATE_KEY_JWT && !has_keys {
@@ -406,7 +447,9 @@ fn cross_member_rules(reg: &Registration) -> Result<bool, Rejection> {
     if let Some(alg) = &reg.token_endpoint_auth_signing_alg {
         let fits = match method {
             AUTH_CLIENT_SECRET_JWT => is_hmac(alg),
-            AUTH_PRIVATE_KEY_JWT => alg != "none" && !is_hmac(alg),
+            AUTH_PRIVATE_KEY_JWT => {
+                (alg != "none" || defects.has(Defect::AcceptAuthSigningAlgNone)) && !is_hmac(alg)
+            }
             _ => false,
         };
         if !fits {
@@ -419,7 +462,10 @@ fn cross_member_rules(reg: &Registration) -> Result<bool, Rejection> {
         .response_types
         .iter()
         .any(|r| r.split(' ').any(|w| w == "id_token"));
-    if reg.id_token_signed_response_alg == "none" && returns_id_token {
+    if reg.id_token_signed_response_alg == "none"
+        && returns_id_token
+        && !defects.has(Defect::AcceptUnsignedIdTokenImplicit)
+    {
         return Err(Rejection::metadata(
             "id_token_signed_response_alg none needs response types without id_token",
         ));
@@ -469,15 +515,26 @@ fn client_keys(
     let jwks = match obj.get(JWKS) {
         None => None,
         Some(v) => {
-            check_jwks(v, defects.has(Defect::AcceptPrivateJwk)).map_err(Rejection::metadata)?;
+            check_jwks(v, defects).map_err(Rejection::metadata)?;
             Some(v.clone())
         }
     };
     let jwks_uri = opt_string(obj, JWKS_URI)?.map(str::to_owned);
     if let Some(uri) = &jwks_uri {
-        check_https_url(uri, false).map_err(|e| Rejection::metadata(format!("jwks_uri {e}")))?;
+        let checked = if defects.has(Defect::AcceptHttpJwksUri) {
+            check_web_url(uri)
+        } else {
+            check_https_url(uri, false)
+        };
+        checked.map_err(|e| Rejection::metadata(format!("jwks_uri {e}")))?;
     }
-    if jwks.is_some() && jwks_uri.is_some() && !defects.has(Defect::AcceptJwksAndJwksUri) {
+    // `jwks-exclusive-only-for-private-key-jwt` applies the rule only to clients that
+    // authenticate with the keys.
+    let exclusive = !defects.has(Defect::AcceptJwksAndJwksUri)
+        && (!defects.has(Defect::JwksExclusiveOnlyForPrivateKeyJwt)
+            || obj.get(TOKEN_ENDPOINT_AUTH_METHOD).and_then(Value::as_str)
+                == Some(AUTH_PRIVATE_KEY_JWT));
+    if jwks.is_some() && jwks_uri.is_some() && exclusive {
         return Err(Rejection::metadata(
             "jwks and jwks_uri must not both be present",
         ));
@@ -541,19 +598,37 @@ fn grants_and_responses(
         }
     });
     if !defects.has(Defect::AcceptInconsistentGrants) {
-        check_consistency(&grants, &responses)?;
+        check_consistency(&grants, &responses, defects)?;
     }
     Ok((grants, responses))
 }
 
 /// RFC 7591 §2.1 and OIDCR §2, in both directions.
-fn check_consistency(grants: &[String], responses: &[String]) -> Result<(), Rejection> {
+fn check_consistency(
+    grants: &[String],
+    responses: &[String],
+    defects: &DefectSet,
+) -> Result<(), Rejection> {
     let has = |g: &str| grants.iter().any(|x| x == g);
     for r in responses {
         let needed = RESPONSE_TYPE_GRANTS
             .iter()
             .find(|(known, _)| known == r)
             .map_or(&[][..], |(_, g)| *g);
+        // `hybrid-without-implicit` knows only RFC 7591's mapping (code and token), so
+        // id_token asks for no grant.
+        let rfc7591_only = defects.has(Defect::HybridWithoutImplicit);
+        let needed: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|g| {
+                !rfc7591_only
+                    || r.split(' ').any(|w| {
+                        (w == RESPONSE_CODE && *g == GRANT_AUTHORIZATION_CODE)
+                            || (w == "token" && *g == GRANT_IMPLICIT)
+                    })
+            })
+            .collect();
         if !needed.iter().all(|g| has(g)) {
             return Err(Rejection::metadata(
                 "response_types need grant_types that were not registered",
@@ -582,6 +657,8 @@ fn check_consistency(grants: &[String], responses: &[String]) -> Result<(), Reje
 struct RedirectContext {
     native: bool,
     implicit: bool,
+    /// Whether a registered grant type uses the redirection endpoint.
+    redirect_grants: bool,
 }
 
 fn redirect_uris(
@@ -591,6 +668,13 @@ fn redirect_uris(
 ) -> Result<RedirectUris, Rejection> {
     let items = match obj.get(REDIRECT_URIS) {
         None if defects.has(Defect::AcceptMissingRedirect) => return Ok(RedirectUris::Absent),
+        // RFC 7591 §5 reading: only redirect-based grants need redirect URIs (OIDC §2 always
+        // requires them).
+        None if defects.has(Defect::RedirectUrisOnlyForRedirectGrants)
+            && !context.redirect_grants =>
+        {
+            return Ok(RedirectUris::Absent)
+        }
         None => return Err(Rejection::redirect("redirect_uris is required")),
         Some(Value::String(s)) if defects.has(Defect::AcceptStringRedirect) => {
             check_redirect_uri(s, context, defects)?;
@@ -652,20 +736,26 @@ fn check_redirect_uri(
             "a redirect URI must not contain a fragment",
         ));
     }
-    let http_anywhere = defects.has(Defect::AcceptHttpRedirect) && uri.scheme == "http";
+    let native_http = context.native && defects.has(Defect::NativeHttpAnyHost);
+    let http_anywhere =
+        (defects.has(Defect::AcceptHttpRedirect) || native_http) && uri.scheme == "http";
     // RFC 7591 §5: remote https, loopback http, or an app's private-use scheme.
     if !(uri.is_https() || uri.is_http_loopback() || uri.is_private_use() || http_anywhere) {
         return Err(Rejection::redirect(
             "a redirect URI must be https, http on a loopback host, or a private-use scheme",
         ));
     }
-    if context.native && !(uri.is_private_use() || uri.is_http_loopback()) {
+    if context.native && !(uri.is_private_use() || uri.is_http_loopback() || http_anywhere) {
         // OIDCR §2, strictest reading: claimed https redirects are refused too.
         return Err(Rejection::redirect(
             "native clients may only use private-use schemes or http on a loopback host",
         ));
     }
-    if !context.native && context.implicit && (!uri.is_https() || uri.loopback) {
+    if !context.native
+        && context.implicit
+        && (!uri.is_https() || uri.loopback)
+        && !defects.has(Defect::ImplicitLocalhostRedirect)
+    {
         return Err(Rejection::redirect(
             "web clients using the implicit flow need https redirect URIs off localhost",
         ));
@@ -734,10 +824,14 @@ fn seed_metadata(obj: &Map<String, Value>) -> Result<Option<Vec<Value>>, Rejecti
     Ok(Some(out))
 }
 
+/// One `*_alg`/`*_enc` pair. `accept-enc-without-alg` records an `enc` without its `alg` in
+/// `orphans` instead of refusing it.
 fn encryption(
     obj: &Map<String, Value>,
     alg_name: &str,
     enc_name: &str,
+    defects: &DefectSet,
+    orphans: &mut Vec<(String, String)>,
 ) -> Result<Option<Encryption>, Rejection> {
     let alg = opt_string(obj, alg_name)?;
     let enc = opt_string(obj, enc_name)?;
@@ -753,6 +847,10 @@ fn encryption(
     }
     match (alg, enc) {
         (None, None) => Ok(None),
+        (None, Some(enc)) if defects.has(Defect::AcceptEncWithoutAlg) => {
+            orphans.push((enc_name.to_owned(), enc.to_owned()));
+            Ok(None)
+        }
         (None, Some(_)) => Err(Rejection::metadata(format!("{enc_name} needs {alg_name}"))),
         (Some(alg), enc) => Ok(Some(Encryption {
             alg: alg.to_owned(),

@@ -9,7 +9,7 @@ pub mod names;
 
 pub use catalog::REQUIREMENTS;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How strongly a specification states a requirement, normalised from the catalog's level
 /// column (BCP 14 keywords plus the catalog's own `Defined`, `Derived` and `BP`).
@@ -97,7 +97,7 @@ pub fn requirement(id: &str) -> Option<&'static Requirement> {
 }
 
 /// How a broken expectation is judged. Ordered from worst to best so `min` picks the worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Fail,

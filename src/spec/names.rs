@@ -60,6 +60,10 @@ pub const SUBJECT_TYPE: &str = "subject_type";
 pub const DEFAULT_MAX_AGE: &str = "default_max_age";
 pub const REQUIRE_AUTH_TIME: &str = "require_auth_time";
 pub const INITIATE_LOGIN_URI: &str = "initiate_login_uri";
+pub const DEFAULT_ACR_VALUES: &str = "default_acr_values";
+pub const REQUEST_URIS: &str = "request_uris";
+pub const SECTOR_IDENTIFIER_URI: &str = "sector_identifier_uri";
+pub const REQUEST_OBJECT_SIGNING_ALG: &str = "request_object_signing_alg";
 
 // Vendor seed-v3 members.
 pub const METADATA: &str = "metadata";
