@@ -141,16 +141,46 @@ async fn serve(args: ServeArgs) -> u8 {
         Ok(t) => t,
         Err(e) => return error(exit_code::USAGE, &e.to_string()),
     };
+    if !args.tls {
+        if let Some(d) = defects.iter().find(|d| d.needs_tls()) {
+            return error(
+                exit_code::USAGE,
+                &format!("defect '{d}' only shows over TLS: add --tls"),
+            );
+        }
+    }
     let config = dcrcheck::server::ServerConfig {
         initial_access_token: token,
         defects,
+        tls: args.tls,
         ..Default::default()
     };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
-    eprintln!(
-        "dcrcheck reference server on http://{addr}/register and http://{addr}/v3/modules/{{module}}/setups/{{setupId}}/clients (Ctrl-C stops)"
-    );
-    match dcrcheck::server::serve_forever(addr, config).await {
+    let ca_out = args.ca_cert_out.clone();
+    let on_ready = |server: &dcrcheck::server::RunningServer| -> std::io::Result<()> {
+        let base = server.base_url();
+        eprintln!(
+            "dcrcheck reference server on {base}/register and {base}/v3/modules/{{module}}/setups/{{setupId}}/clients (Ctrl-C stops)"
+        );
+        if let Some(pem) = server.ca_cert_pem() {
+            let path = ca_out.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("dcrcheck-serve-{}-ca.pem", server.addr().port()))
+            });
+            std::fs::write(&path, pem).map_err(|e| {
+                std::io::Error::other(format!(
+                    "cannot write the CA certificate to {}: {e}",
+                    path.display()
+                ))
+            })?;
+            eprintln!(
+                "CA certificate: {} (dcrcheck run --target {base}/register --ca-cert {})",
+                path.display(),
+                path.display()
+            );
+        }
+        Ok(())
+    };
+    match dcrcheck::server::serve_forever(addr, config, on_ready).await {
         Ok(()) => exit_code::OK,
         Err(e) => error(
             exit_code::UNREACHABLE,

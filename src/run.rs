@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::checks::{self, CaseContext, Outcome, RunContext, Verdict};
-use crate::exec::{ExecConfig, Executor, Observation, Target, TransportErrorKind};
+use crate::exec::{ExecConfig, Executor, Observation, Target, TransportErrorKind, TransportProbes};
 use crate::generate::{self, Case, Plan};
 use crate::profile::{ContractConflict, Profile};
 use crate::report::curl;
@@ -47,6 +47,10 @@ pub struct RunConfig {
     pub show_secrets: bool,
     /// Requests spent re-sending simpler payloads of failing generated cases.
     pub shrink_budget: usize,
+    /// PEM certificates trusted for https targets on top of the built-in roots.
+    pub ca_cert: Option<Vec<u8>>,
+    /// The discovery document to check; `None` derives one from an https target's origin.
+    pub discovery: Option<reqwest::Url>,
 }
 
 impl RunConfig {
@@ -61,6 +65,8 @@ impl RunConfig {
             exec: ExecConfig::default(),
             show_secrets: false,
             shrink_budget: crate::shrink::DEFAULT_SHRINK_BUDGET,
+            ca_cert: None,
+            discovery: None,
         }
     }
 }
@@ -233,19 +239,25 @@ pub async fn run(
     match &config.target {
         TargetSpec::Url(url) => run_against(config, url.clone(), false, on_event).await,
         TargetSpec::Embedded => {
+            // Over TLS, so the transport rows are judged too; the run trusts its generated CA.
             let server = crate::server::start(
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 crate::server::ServerConfig {
                     initial_access_token: config.token.clone(),
+                    tls: true,
                     ..Default::default()
                 },
             )
             .await
             .map_err(|e| RunError::EmbeddedServer(e.to_string()))?;
-            let url = format!("http://{}{}", server.addr(), config.profile.embedded_path());
+            let url = format!("{}{}", server.base_url(), config.profile.embedded_path());
             let url =
                 reqwest::Url::parse(&url).map_err(|e| RunError::EmbeddedServer(e.to_string()))?;
-            let result = run_against(config, url, true, on_event).await;
+            let mut config = config.clone();
+            let mut pem = config.ca_cert.take().unwrap_or_default();
+            pem.extend_from_slice(server.ca_cert_pem().unwrap_or_default().as_bytes());
+            config.ca_cert = Some(pem);
+            let result = run_against(&config, url, true, on_event).await;
             server.shutdown().await;
             result
         }
@@ -265,6 +277,7 @@ async fn run_against(
             url: url.clone(),
             headers: config.headers.clone(),
             token: config.token.clone(),
+            ca_cert_pem: config.ca_cert.clone(),
         },
         config.exec,
     )?;
@@ -336,8 +349,12 @@ async fn run_against(
     ordered.extend(finals);
     let exchanges: Vec<(Case, Observation)> = ordered.into_iter().zip(observations).collect();
 
+    let probes = executor
+        .probe_transport(first, config.discovery.as_ref())
+        .await?;
+
     let now = now_secs();
-    let verdicts = collect_verdicts(config, &schemas, &exchanges, now);
+    let verdicts = collect_verdicts(config, &schemas, &exchanges, &probes, now);
     let mut shrinker = Shrinker {
         executor: &executor,
         profile: config.profile,
@@ -366,7 +383,7 @@ async fn run_against(
         &shrunk,
         began.elapsed(),
     );
-    report.summary.requests += resent;
+    report.summary.requests += resent + probes.requests();
     on_event(Event::Finished { report: &report });
     Ok(report)
 }
@@ -402,6 +419,7 @@ pub fn collect_verdicts(
     config: &RunConfig,
     schemas: &crate::profile::Schemas,
     exchanges: &[(Case, Observation)],
+    probes: &TransportProbes,
     now: u64,
 ) -> Vec<(Option<usize>, Verdict)> {
     let profile = config.profile;
@@ -417,7 +435,11 @@ pub fn collect_verdicts(
         };
         verdicts.extend(checks::judge_case(&ctx).into_iter().map(|v| (Some(i), v)));
     }
-    let run_ctx = RunContext { profile, exchanges };
+    let run_ctx = RunContext {
+        profile,
+        exchanges,
+        probes,
+    };
     verdicts.extend(checks::judge_run(&run_ctx).into_iter().map(|v| (None, v)));
     verdicts.retain(|(_, v)| spec::requirement(v.requirement).is_some_and(|r| profile.applies(r)));
     verdicts
@@ -702,7 +724,11 @@ fn requirement_results(
                 (Some(Severity::Warn), _) => (RequirementVerdict::Warn, None),
                 (Some(Severity::Info), _) => (RequirementVerdict::Info, None),
                 (None, true) => (RequirementVerdict::Pass, None),
-                (None, false) => untested_reason(r, has_token, &static_checks),
+                // A check that said why it could not judge gives the reason.
+                (None, false) => match mine.iter().find(|v| v.outcome == Outcome::Skip) {
+                    Some(v) => (RequirementVerdict::Skip, Some(v.title.clone())),
+                    None => untested_reason(r, has_token, &static_checks),
+                },
             };
             RequirementResult {
                 id: r.id,
@@ -760,6 +786,7 @@ pub async fn observe_fixtures(
             url: url.clone(),
             headers: config.headers.clone(),
             token: config.token.clone(),
+            ca_cert_pem: config.ca_cert.clone(),
         },
         config.exec,
     )?;

@@ -162,6 +162,22 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::HonourClientId,
         Profile::Rfc7591,
     ),
+    // TLS defects: `run_against_server` serves these over TLS.
+    (
+        "endpoint_requires_tls",
+        Defect::PlaintextOnTlsPort,
+        Profile::Rfc7591,
+    ),
+    (
+        "tls12_handshake_succeeds",
+        Defect::Tls13Only,
+        Profile::Rfc7591,
+    ),
+    (
+        "discovery_advertises_https_registration_endpoint",
+        Defect::DiscoveryHttpRegistrationEndpoint,
+        Profile::Rfc7591,
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,3 +12,4 @@ mod secrets;
 mod snapshot_drift;
 mod snapshots;
 mod support;
+mod tls;

@@ -7,26 +7,51 @@ use dcrcheck::server::{self, Defect, ServerConfig};
 /// Seeds used where a test must hold for more than one.
 pub const SEEDS: &[u64] = &[1, 42, 20261127];
 
-/// Runs dcrcheck against the embedded reference server started with `defects`.
+/// Runs dcrcheck against the embedded reference server started with `defects`, over plain
+/// http unless a defect only shows over TLS (then as [`run_against_tls_server`]).
 pub async fn run_against_server(
     profile: Profile,
     seed: u64,
     cases: usize,
     defects: &[Defect],
 ) -> RunReport {
+    let tls = defects.iter().any(|d| d.needs_tls());
+    run_against(profile, seed, cases, defects, tls).await
+}
+
+/// Runs dcrcheck against the embedded reference server started over TLS with `defects`,
+/// trusting the server's generated CA (as `run --ca-cert` does).
+pub async fn run_against_tls_server(
+    profile: Profile,
+    seed: u64,
+    cases: usize,
+    defects: &[Defect],
+) -> RunReport {
+    run_against(profile, seed, cases, defects, true).await
+}
+
+async fn run_against(
+    profile: Profile,
+    seed: u64,
+    cases: usize,
+    defects: &[Defect],
+    tls: bool,
+) -> RunReport {
     let server = server::start(
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         ServerConfig {
             defects: defects.to_vec(),
+            tls,
             ..Default::default()
         },
     )
     .await
     .expect("start reference server");
-    let url = format!("http://{}{}", server.addr(), profile.embedded_path());
+    let url = format!("{}{}", server.base_url(), profile.embedded_path());
     let mut config = RunConfig::new(profile, seed);
     config.cases = cases;
     config.target = TargetSpec::Url(url.parse().expect("url"));
+    config.ca_cert = server.ca_cert_pem().map(|p| p.as_bytes().to_vec());
     let report = dcrcheck::run::run(&config, &mut |_| {}).await.expect("run");
     server.shutdown().await;
     report

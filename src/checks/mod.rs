@@ -8,11 +8,12 @@ mod error_body;
 mod expect;
 mod run_wide;
 mod success;
+mod tls;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::exec::{Observation, Response};
+use crate::exec::{Observation, Response, TransportProbes};
 use crate::generate::{Case, Method};
 use crate::profile::{Profile, Schemas};
 use crate::spec::Severity;
@@ -104,6 +105,8 @@ impl CaseContext<'_> {
 pub struct RunContext<'a> {
     pub profile: Profile,
     pub exchanges: &'a [(Case, Observation)],
+    /// What the transport probes (plain http, TLS 1.2, discovery) saw.
+    pub probes: &'a TransportProbes,
 }
 
 /// Collects verdicts for one check.
@@ -204,6 +207,9 @@ pub static CHECKS: &[Check] = &[
     run_wide::CLIENT_SECRETS_HAVE_128_BITS,
     run_wide::ENDPOINT_GET_EXPOSES_NO_CLIENTS,
     run_wide::CLIENT_ID_IS_NOT_CHOSEN_BY_CLIENT,
+    tls::ENDPOINT_REQUIRES_TLS,
+    tls::TLS12_HANDSHAKE_SUCCEEDS,
+    tls::DISCOVERY_ADVERTISES_HTTPS_REGISTRATION_ENDPOINT,
 ];
 
 /// Looks a check up by name.

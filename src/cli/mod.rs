@@ -66,6 +66,8 @@ pub struct SnapshotArgs {
     pub headers: Vec<(String, String)>,
     #[command(flatten)]
     pub token: TokenArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +109,7 @@ impl SnapshotArgs {
         config.token = self.token.resolve()?;
         config.exec.timeout = Duration::from_secs_f64(self.timeout);
         config.exec.concurrency = 1;
+        config.ca_cert = self.tls.read()?;
         Ok((config, url))
     }
 }
@@ -168,6 +171,32 @@ impl TokenArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Also trust the CA certificate(s) in this PEM file for https targets (for example the
+    /// one `dcrcheck serve --tls` writes).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The PEM bytes of `--ca-cert`, checked to hold at least one certificate.
+    pub fn read(&self) -> Result<Option<Vec<u8>>, UsageError> {
+        let Some(path) = &self.ca_cert else {
+            return Ok(None);
+        };
+        let pem = std::fs::read(path)
+            .map_err(|e| UsageError(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err(UsageError(format!(
+                "--ca-cert {} holds no PEM certificate",
+                path.display()
+            )));
+        }
+        Ok(Some(pem))
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Registration endpoint URL. Without it, the embedded reference server is started.
     #[arg(long, value_name = "URL")]
@@ -198,6 +227,13 @@ pub struct RunArgs {
     pub headers: Vec<(String, String)>,
     #[command(flatten)]
     pub token: TokenArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// The discovery document to check (`registration_endpoint` must be https). Without it,
+    /// an https target's `/.well-known/openid-configuration` (then
+    /// `/.well-known/oauth-authorization-server`) on the same origin is tried.
+    #[arg(long, value_name = "URL")]
+    pub discovery: Option<String>,
     /// Requests spent re-sending simpler payloads to find minimal reproductions (0 turns
     /// shrinking off).
     #[arg(long, default_value_t = crate::shrink::DEFAULT_SHRINK_BUDGET, value_name = "N")]
@@ -239,6 +275,11 @@ impl RunArgs {
         };
         config.show_secrets = self.show_secrets;
         config.shrink_budget = self.shrink_budget;
+        config.ca_cert = self.tls.read()?;
+        config.discovery = match &self.discovery {
+            None => None,
+            Some(raw) => Some(parse_url("--discovery", raw)?),
+        };
         Ok(config)
     }
 }
@@ -253,6 +294,14 @@ pub struct ServeArgs {
     pub defects: Vec<String>,
     #[command(flatten)]
     pub token: TokenArgs,
+    /// Serve HTTPS (TLS 1.2 and 1.3) with a CA and a localhost certificate generated at start;
+    /// the CA certificate is written to a file (see --ca-cert-out) for `run --ca-cert`.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: where to write the CA certificate (PEM). Default: a file in the temp folder
+    /// named after the port.
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub ca_cert_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -279,15 +328,20 @@ pub struct UsageError(pub String);
 
 /// Parses and checks a target URL: absolute http(s) with a host.
 pub fn parse_target(raw: &str) -> Result<reqwest::Url, UsageError> {
-    let url = reqwest::Url::parse(raw)
-        .map_err(|e| UsageError(format!("invalid --target '{raw}': {e}")))?;
+    parse_url("--target", raw)
+}
+
+/// Parses and checks the URL given to `flag`: absolute http(s) with a host.
+fn parse_url(flag: &str, raw: &str) -> Result<reqwest::Url, UsageError> {
+    let url =
+        reqwest::Url::parse(raw).map_err(|e| UsageError(format!("invalid {flag} '{raw}': {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(UsageError(format!(
-            "invalid --target '{raw}': scheme must be http or https"
+            "invalid {flag} '{raw}': scheme must be http or https"
         )));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(UsageError(format!("invalid --target '{raw}': no host")));
+        return Err(UsageError(format!("invalid {flag} '{raw}': no host")));
     }
     Ok(url)
 }

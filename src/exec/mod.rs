@@ -21,6 +21,8 @@ pub struct Target {
     pub headers: Vec<(String, String)>,
     /// The initial access token, sent as `Authorization: Bearer`.
     pub token: Option<String>,
+    /// PEM certificates trusted for https on top of the built-in roots (`--ca-cert`).
+    pub ca_cert_pem: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -143,6 +145,97 @@ pub enum ExecError {
     Client(String),
     #[error("invalid header '{0}': {1}")]
     Header(String, String),
+    #[error("unusable CA certificate: {0}")]
+    CaCert(String),
+}
+
+/// What the transport probes of an https target saw, for the TLS and discovery checks.
+#[derive(Debug, Clone)]
+pub struct TransportProbes {
+    /// The registration endpoint the run targets.
+    pub target: reqwest::Url,
+    /// The first case (B0) sent to the same host, port and path over plain `http://`; sent
+    /// for https targets only, and never with the initial access token.
+    pub plaintext: Option<Observation>,
+    /// The run has an initial access token that the plain-http probe left out.
+    pub token_withheld: bool,
+    /// A GET of the target over a client that offers TLS 1.2 and nothing else; https targets
+    /// only. Any HTTP answer means the handshake succeeded.
+    pub tls12: Option<Observation>,
+    /// The discovery document fetched.
+    pub discovery: Option<DiscoveryProbe>,
+}
+
+impl TransportProbes {
+    /// Probes that record nothing (a run that sends no probes).
+    pub fn none(target: reqwest::Url) -> Self {
+        TransportProbes {
+            target,
+            plaintext: None,
+            token_withheld: false,
+            tls12: None,
+            discovery: None,
+        }
+    }
+
+    /// Requests the probes sent.
+    pub fn requests(&self) -> usize {
+        usize::from(self.plaintext.is_some())
+            + usize::from(self.tls12.is_some())
+            + self.discovery.as_ref().map_or(0, |d| d.attempts)
+    }
+}
+
+/// A discovery document request.
+#[derive(Debug, Clone)]
+pub struct DiscoveryProbe {
+    /// Given with `--discovery`; otherwise derived from an https target's origin.
+    pub explicit: bool,
+    /// GETs sent (a derived document tries two well-known paths).
+    pub attempts: usize,
+    pub observation: Observation,
+}
+
+/// Well-known discovery paths tried on an https target's origin, in order: OpenID Connect
+/// Discovery 1.0 §4, then RFC 8414 §3.
+pub const DISCOVERY_PATHS: &[&str] = &[
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+];
+
+/// The same URL over plain http, keeping the port the https URL used (443 when implicit).
+pub fn plaintext_url(url: &reqwest::Url) -> Option<reqwest::Url> {
+    if url.scheme() != "https" {
+        return None;
+    }
+    let port = url.port_or_known_default()?;
+    let mut plain = url.clone();
+    plain.set_scheme("http").ok()?;
+    plain.set_port(Some(port)).ok()?;
+    Some(plain)
+}
+
+fn client_builder(
+    target: &Target,
+    config: &ExecConfig,
+) -> Result<reqwest::ClientBuilder, ExecError> {
+    let mut builder = reqwest::Client::builder()
+        // A redirect answer is reported as what it is, never followed.
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout)
+        .user_agent(concat!("dcrcheck/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = &target.ca_cert_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| ExecError::CaCert(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(ExecError::CaCert("no certificate in the PEM data".into()));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
 }
 
 /// The reusable HTTP side of a run.
@@ -158,12 +251,7 @@ pub const BOGUS_TOKEN: &str = "dcrcheck-invalid-token";
 
 impl Executor {
     pub fn new(target: Target, config: ExecConfig) -> Result<Self, ExecError> {
-        let client = reqwest::Client::builder()
-            // A redirect answer is reported as what it is, never followed.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .user_agent(concat!("dcrcheck/", env!("CARGO_PKG_VERSION")))
+        let client = client_builder(&target, &config)?
             .build()
             .map_err(|e| ExecError::Client(e.to_string()))?;
         let mut extra = HeaderMap::new();
@@ -265,12 +353,17 @@ impl Executor {
                 .collect(),
         };
         let body = case.request.body.to_bytes();
-        let began = Instant::now();
         let request = self
             .client
             .request(method, self.target.url.clone())
             .headers(headers)
             .body(body);
+        self.observe(request, sent).await
+    }
+
+    /// Sends a built request and records what came back.
+    async fn observe(&self, request: reqwest::RequestBuilder, sent: SentRequest) -> Observation {
+        let began = Instant::now();
         let result = match request.send().await {
             Ok(resp) => self.read(resp).await,
             Err(e) => Err(classify(&e)),
@@ -290,6 +383,103 @@ impl Executor {
                 elapsed_ms,
             },
         }
+    }
+
+    /// A GET with `Accept: application/json` and the `--header` headers, no token: for
+    /// discovery documents and the TLS 1.2 probe.
+    async fn get(&self, client: &reqwest::Client, url: &reqwest::Url) -> Observation {
+        let mut headers = self.extra.clone();
+        headers.remove(AUTHORIZATION);
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        let sent = SentRequest {
+            method: "GET",
+            url: url.to_string(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+                .collect(),
+        };
+        let request = client.get(url.clone()).headers(headers);
+        self.observe(request, sent).await
+    }
+
+    /// Runs the transport probes: for an https target, `baseline` over plain http to the same
+    /// host, port and path, and a GET over a TLS-1.2-only client; then the discovery document
+    /// (`discovery`, or for an https target the well-known paths of its origin).
+    pub async fn probe_transport(
+        &self,
+        baseline: &Case,
+        discovery: Option<&reqwest::Url>,
+    ) -> Result<TransportProbes, ExecError> {
+        let mut probes = TransportProbes::none(self.target.url.clone());
+        let https = self.target.url.scheme() == "https";
+        if let Some(url) = plaintext_url(&self.target.url) {
+            let plain = Executor {
+                client: self.client.clone(),
+                target: Target {
+                    url,
+                    ..self.target.clone()
+                },
+                config: self.config,
+                extra: self.extra.clone(),
+            };
+            // A credential never goes over plain http: the probe asks without it.
+            let mut anonymous = baseline.clone();
+            anonymous.request.auth = Auth::Omit;
+            probes.token_withheld = self.target.token.is_some();
+            probes.plaintext = Some(plain.send(&anonymous).await);
+        }
+        if https {
+            let tls12 = client_builder(&self.target, &self.config)?
+                .min_tls_version(reqwest::tls::Version::TLS_1_2)
+                .max_tls_version(reqwest::tls::Version::TLS_1_2)
+                .build()
+                .map_err(|e| ExecError::Client(e.to_string()))?;
+            probes.tls12 = Some(self.get(&tls12, &self.target.url).await);
+        }
+        probes.discovery = match discovery {
+            Some(url) => Some(DiscoveryProbe {
+                explicit: true,
+                attempts: 1,
+                observation: self.get(&self.client, url).await,
+            }),
+            None if https => {
+                let mut found: Option<DiscoveryProbe> = None;
+                let mut attempts = 0;
+                for path in DISCOVERY_PATHS {
+                    let mut url = self.target.url.clone();
+                    url.set_path(path);
+                    url.set_query(None);
+                    url.set_fragment(None);
+                    let observation = self.get(&self.client, &url).await;
+                    attempts += 1;
+                    let ok = observation
+                        .response
+                        .as_ref()
+                        .is_some_and(|r| r.status == 200);
+                    // The first path's failure is the one to report when none answers.
+                    if ok || found.is_none() {
+                        found = Some(DiscoveryProbe {
+                            explicit: false,
+                            attempts,
+                            observation,
+                        });
+                    }
+                    if ok {
+                        break;
+                    }
+                }
+                if let Some(f) = found.as_mut() {
+                    f.attempts = attempts;
+                }
+                found
+            }
+            None => None,
+        };
+        Ok(probes)
     }
 
     async fn read(&self, resp: reqwest::Response) -> Result<Response, TransportError> {

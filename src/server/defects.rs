@@ -103,6 +103,11 @@ pub enum Defect {
     AcceptShortRsaKey,
     AcceptX5cWithoutKeyMembers,
     KeepFirstDuplicateMember,
+    // Transport: they show only when the server runs with TLS (`ServerConfig::tls`).
+    Tls13Only,
+    PlaintextOnTlsPort,
+    DiscoveryHttpRegistrationEndpoint,
+    DiscoveryWithoutRegistrationEndpoint,
 }
 
 /// The POST count on which `drop-connection` closes the connection: every Nth POST.
@@ -193,6 +198,10 @@ impl Defect {
         Defect::AcceptShortRsaKey,
         Defect::AcceptX5cWithoutKeyMembers,
         Defect::KeepFirstDuplicateMember,
+        Defect::Tls13Only,
+        Defect::PlaintextOnTlsPort,
+        Defect::DiscoveryHttpRegistrationEndpoint,
+        Defect::DiscoveryWithoutRegistrationEndpoint,
     ];
 
     /// Kebab-case name, as given on the command line.
@@ -212,6 +221,18 @@ impl Defect {
     /// One line: what the server does wrong and when.
     pub fn description(self) -> &'static str {
         self.info().description
+    }
+
+    /// Whether the defect only shows on a server that runs with TLS (`serve --tls`): the
+    /// transport and discovery defects, which a harness judges on https targets only.
+    pub fn needs_tls(self) -> bool {
+        matches!(
+            self,
+            Defect::Tls13Only
+                | Defect::PlaintextOnTlsPort
+                | Defect::DiscoveryHttpRegistrationEndpoint
+                | Defect::DiscoveryWithoutRegistrationEndpoint
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Defect> {
@@ -677,6 +698,30 @@ impl Defect {
                 Fail,
                 "keeps the first of repeated JSON member names instead of the last",
             ),
+            Defect::Tls13Only => (
+                "tls13-only",
+                "R7591-5-a",
+                Fail,
+                "refuses TLS 1.2 handshakes, speaking TLS 1.3 only (needs --tls)",
+            ),
+            Defect::PlaintextOnTlsPort => (
+                "plaintext-on-tls-port",
+                "OIDCR-9-a",
+                Fail,
+                "also serves plain HTTP on its TLS port, registering clients without TLS (needs --tls)",
+            ),
+            Defect::DiscoveryHttpRegistrationEndpoint => (
+                "discovery-http-registration-endpoint",
+                "R7591-3-c",
+                Fail,
+                "advertises an http:// registration_endpoint in its discovery documents (needs --tls)",
+            ),
+            Defect::DiscoveryWithoutRegistrationEndpoint => (
+                "discovery-without-registration-endpoint",
+                "OIDC-Core-15.2",
+                Fail,
+                "leaves registration_endpoint out of its discovery documents (needs --tls)",
+            ),
         };
         Info {
             name,
@@ -745,6 +790,8 @@ mod tests {
             Defect::ALL.len()
         );
         assert_eq!(Defect::from_name("no-such-defect"), None);
+        assert!(Defect::Tls13Only.needs_tls());
+        assert!(!Defect::Status200.needs_tls());
         assert!("nope".parse::<Defect>().is_err());
     }
 

@@ -33,6 +33,8 @@ pub(crate) struct AppState {
     store: ClientStore,
     /// POSTs seen, for `drop-connection`.
     posts: AtomicU64,
+    /// Served over TLS: the discovery documents advertise `https` URLs.
+    tls: bool,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             defects: DefectSet::new(&config.defects),
             store: ClientStore::default(),
             posts: AtomicU64::new(0),
+            tls: config.tls,
         }
     }
 }
@@ -62,6 +65,42 @@ pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
         "no such endpoint; register with POST /register",
         &state.defects,
     )
+}
+
+/// The discovery documents (OpenID Connect Discovery 1.0 §3, RFC 8414 §2): the issuer and the
+/// registration endpoint, on the host and port the request was addressed to.
+pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return response::with_header(
+            protocol_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                INVALID_REQUEST,
+                "the discovery document only answers GET",
+                &state.defects,
+            ),
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD"),
+        );
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("localhost")
+        .to_owned();
+    let scheme = if state.tls { "https" } else { "http" };
+    let issuer = format!("{scheme}://{host}");
+    let registration_scheme = if state.defects.has(Defect::DiscoveryHttpRegistrationEndpoint) {
+        "http"
+    } else {
+        scheme
+    };
+    let registration = format!("{registration_scheme}://{host}{}", super::REGISTER_PATH);
+    let omit = state
+        .defects
+        .has(Defect::DiscoveryWithoutRegistrationEndpoint);
+    response::discovery_document(&issuer, (!omit).then_some(registration.as_str()))
 }
 
 async fn dispatch(state: &AppState, endpoint: Endpoint, req: Request) -> Response {

@@ -4,8 +4,10 @@
 //! each so the harness can prove it notices them.
 //!
 //! Owns: `POST /register`, the vendor `seed-v3` endpoint
-//! (`POST /v3/modules/{module}/setups/{setup_id}/clients`), an in-memory client store, and
-//! starting and stopping the server on a loopback port.
+//! (`POST /v3/modules/{module}/setups/{setup_id}/clients`), the discovery documents
+//! (`/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`), an
+//! in-memory client store, and starting and stopping the server on a loopback port, over plain
+//! HTTP or over TLS with a certificate generated at start.
 //!
 //! Must not: use anything from `crate::checks` or `crate::generate`. The server is an
 //! independent implementation of the RFC; sharing validation code with the checks would let one
@@ -14,13 +16,15 @@
 //!
 //! Files: `endpoint` (HTTP handling), `validate` (request rules → typed registration), `uri`
 //! and `jwks` (value checks), `response` (bodies and response-shape defects), `store`
-//! (clients and credentials), `defects` (the defect catalog).
+//! (clients and credentials), `defects` (the defect catalog), `tls` (certificates and the TLS
+//! listener).
 
 mod defects;
 mod endpoint;
 mod jwks;
 mod response;
 mod store;
+mod tls;
 mod uri;
 mod validate;
 
@@ -46,6 +50,10 @@ pub use defects::{Defect, DefectSeverity, UnknownDefect};
 pub const REGISTER_PATH: &str = "/register";
 /// The seed-v3 path for module `dcrcheck`, setup `default` (any module and setup work).
 pub const SEED_V3_PATH: &str = "/v3/modules/dcrcheck/setups/default/clients";
+/// OpenID Connect Discovery 1.0 §4.
+pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
+/// RFC 8414 §3.
+pub const OAUTH_SERVER_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 
 /// How long [`RunningServer::shutdown`] waits for open connections to finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -59,6 +67,9 @@ pub struct ServerConfig {
     pub defects: Vec<Defect>,
     /// Largest accepted request body in bytes; larger bodies get a 413.
     pub body_limit: usize,
+    /// Serve HTTPS (TLS 1.2 and 1.3) with a CA and certificate generated at start, instead of
+    /// plain HTTP. [`RunningServer::ca_cert_pem`] gives the CA to trust.
+    pub tls: bool,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +78,7 @@ impl Default for ServerConfig {
             initial_access_token: None,
             defects: Vec::new(),
             body_limit: 256 * 1024,
+            tls: false,
         }
     }
 }
@@ -81,6 +93,7 @@ impl fmt::Debug for ServerConfig {
             )
             .field("defects", &self.defects)
             .field("body_limit", &self.body_limit)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -95,6 +108,8 @@ pub fn router(config: ServerConfig) -> Router {
             "/v3/modules/{module}/setups/{setup_id}/clients",
             any(endpoint::seed_v3),
         )
+        .route(OPENID_CONFIGURATION_PATH, any(endpoint::discovery))
+        .route(OAUTH_SERVER_METADATA_PATH, any(endpoint::discovery))
         .fallback(endpoint::not_found);
     let router = if cors {
         router.layer(axum::middleware::map_response(response::allow_any_origin))
@@ -108,6 +123,8 @@ pub fn router(config: ServerConfig) -> Router {
 #[derive(Debug)]
 pub struct RunningServer {
     addr: SocketAddr,
+    /// The CA certificate (PEM) in TLS mode.
+    ca_pem: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
@@ -118,14 +135,40 @@ impl RunningServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT/register`.
+    /// `https` in TLS mode, `http` otherwise.
+    pub fn scheme(&self) -> &'static str {
+        if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` (`https://` in TLS mode), no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.client_addr())
+    }
+
+    /// `http://127.0.0.1:PORT/register` (`https://` in TLS mode).
     pub fn registration_url(&self) -> String {
-        format!("http://{}{REGISTER_PATH}", self.client_addr())
+        format!("{}{REGISTER_PATH}", self.base_url())
     }
 
     /// `http://127.0.0.1:PORT/v3/modules/dcrcheck/setups/default/clients`.
     pub fn seed_v3_url(&self) -> String {
-        format!("http://{}{SEED_V3_PATH}", self.client_addr())
+        format!("{}{SEED_V3_PATH}", self.base_url())
+    }
+
+    /// `http://127.0.0.1:PORT/.well-known/openid-configuration` (`https://` in TLS mode).
+    pub fn discovery_url(&self) -> String {
+        format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url())
+    }
+
+    /// The generated CA certificate, PEM, that a client must trust in TLS mode; `None` for
+    /// plain HTTP. The server certificate is issued by it for `localhost`, `127.0.0.1` and
+    /// `::1`.
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// Stops accepting connections, lets open ones finish, and waits for the server task.
@@ -166,7 +209,8 @@ impl Drop for RunningServer {
     }
 }
 
-/// Binds `addr` (port 0 picks a free port), spawns the server and returns at once.
+/// Binds `addr` (port 0 picks a free port), spawns the server and returns at once. In TLS
+/// mode the certificates are generated first.
 pub async fn start(addr: SocketAddr, config: ServerConfig) -> io::Result<RunningServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
@@ -175,31 +219,52 @@ pub async fn start(addr: SocketAddr, config: ServerConfig) -> io::Result<Running
         // A dropped sender means the handle is gone: stop as well.
         let _ = rx.await;
     };
-    let task = tokio::spawn(serve(listener, config, stop));
+    let (task, ca_pem) = if config.tls {
+        let setup = tls::setup(config.defects.contains(&Defect::Tls13Only))?;
+        let ca_pem = setup.ca_pem.clone();
+        let plaintext_too = config.defects.contains(&Defect::PlaintextOnTlsPort);
+        let listener = tls::TlsListener::new(listener, setup, plaintext_too)?;
+        (tokio::spawn(serve(listener, config, stop)), Some(ca_pem))
+    } else {
+        (tokio::spawn(serve(listener, config, stop)), None)
+    };
     Ok(RunningServer {
         addr,
+        ca_pem,
         shutdown: Some(tx),
         task: Some(task),
     })
 }
 
-/// Serves on `addr` until Ctrl-C (for `dcrcheck serve`).
-pub async fn serve_forever(addr: SocketAddr, config: ServerConfig) -> io::Result<()> {
-    let listener = TcpListener::bind(addr).await?;
-    let stop = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handling available: run until the process is killed.
-            std::future::pending::<()>().await;
-        }
-    };
-    serve(listener, config, stop).await
+/// Serves on `addr` until Ctrl-C (for `dcrcheck serve`). `on_ready` sees the running server
+/// first (its URLs and, in TLS mode, its CA certificate); an error from it stops the server.
+pub async fn serve_forever(
+    addr: SocketAddr,
+    config: ServerConfig,
+    on_ready: impl FnOnce(&RunningServer) -> io::Result<()>,
+) -> io::Result<()> {
+    let server = start(addr, config).await?;
+    if let Err(e) = on_ready(&server) {
+        server.shutdown().await;
+        return Err(e);
+    }
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handling available: run until the process is killed.
+        std::future::pending::<()>().await;
+    }
+    server.shutdown().await;
+    Ok(())
 }
 
-async fn serve(
-    listener: TcpListener,
+async fn serve<L>(
+    listener: L,
     config: ServerConfig,
     stop: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: fmt::Debug,
+{
     axum::serve(listener, router(config))
         .with_graceful_shutdown(stop)
         .await

@@ -358,6 +358,35 @@ pub(crate) fn dropped_connection() -> Response {
     res
 }
 
+/// A discovery document: `issuer`, `registration_endpoint` when given, and what the
+/// registration endpoint supports.
+pub(crate) fn discovery_document(issuer: &str, registration_endpoint: Option<&str>) -> Response {
+    let mut doc = Map::new();
+    doc.insert("issuer".into(), json!(issuer));
+    if let Some(url) = registration_endpoint {
+        doc.insert("registration_endpoint".into(), json!(url));
+    }
+    doc.insert(
+        "token_endpoint_auth_methods_supported".into(),
+        json!([
+            AUTH_CLIENT_SECRET_BASIC,
+            AUTH_CLIENT_SECRET_POST,
+            AUTH_PRIVATE_KEY_JWT,
+            AUTH_NONE
+        ]),
+    );
+    let mut res = build(
+        StatusCode::OK,
+        HeaderValue::from_static("application/json"),
+        Value::Object(doc).to_string(),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=60"),
+    );
+    res
+}
+
 /// The OPTIONS preflight answer (OIDCR §3: the endpoint should support CORS).
 pub(crate) fn preflight() -> Response {
     let mut res = Response::new(Body::empty());

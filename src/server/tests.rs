@@ -901,6 +901,11 @@ fn every_defect_has_a_test() {
         Defect::DropConnection,
         Defect::ReuseClientIdForSameRequest,
         Defect::SecretDerivedFromRequest,
+        // TLS mode: the `tls_*`, `defect_*` and `discovery_*` tests at the end of this file.
+        Defect::Tls13Only,
+        Defect::PlaintextOnTlsPort,
+        Defect::DiscoveryHttpRegistrationEndpoint,
+        Defect::DiscoveryWithoutRegistrationEndpoint,
     ]);
     // Shown end to end by the harness in tests/checks_fire.rs.
     covered.extend([
@@ -1049,4 +1054,147 @@ async fn shutdown_ends_even_with_a_stalled_request() {
     let started = std::time::Instant::now();
     s.shutdown().await;
     assert!(started.elapsed() < SHUTDOWN_GRACE + std::time::Duration::from_secs(2));
+}
+
+// TLS mode and its defects.
+
+async fn tls_server(defects: &[Defect]) -> RunningServer {
+    server(ServerConfig {
+        defects: defects.to_vec(),
+        tls: true,
+        ..ServerConfig::default()
+    })
+    .await
+}
+
+/// A client trusting the server's CA; `tls12_only` offers TLS 1.2 and nothing else.
+fn tls_client(s: &RunningServer, tls12_only: bool) -> reqwest::Client {
+    let pem = s.ca_cert_pem().expect("TLS mode has a CA");
+    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).expect("CA parses");
+    let mut b = reqwest::Client::builder().add_root_certificate(ca);
+    if tls12_only {
+        b = b
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
+            .max_tls_version(reqwest::tls::Version::TLS_1_2);
+    }
+    b.build().expect("client")
+}
+
+fn plain_url(s: &RunningServer) -> String {
+    format!("http://{}{REGISTER_PATH}", s.addr())
+}
+
+#[tokio::test]
+async fn tls_mode_serves_https_with_tls_12_and_13_and_refuses_plain_http() {
+    let s = tls_server(&[]).await;
+    assert!(s.registration_url().starts_with("https://127.0.0.1:"));
+    assert!(s.discovery_url().starts_with("https://127.0.0.1:"));
+    for tls12_only in [false, true] {
+        let r = tls_client(&s, tls12_only)
+            .post(s.registration_url())
+            .header(CONTENT_TYPE, "application/json")
+            .body(b0().to_string())
+            .send()
+            .await
+            .expect("handshake and response");
+        assert_eq!(r.status().as_u16(), 201, "tls12_only={tls12_only}");
+    }
+    // The same port over plain http: no registration, the connection is closed.
+    assert!(send_to(&plain_url(&s), &Req::Json(b0())).await.is_err());
+    // A client that does not trust the generated CA cannot connect.
+    assert!(reqwest::Client::new()
+        .get(s.registration_url())
+        .send()
+        .await
+        .is_err());
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn plain_mode_has_no_ca() {
+    let s = server(ServerConfig::default()).await;
+    assert!(s.ca_cert_pem().is_none());
+    assert!(s.registration_url().starts_with("http://"));
+}
+
+#[tokio::test]
+async fn discovery_documents_name_the_https_registration_endpoint() {
+    let s = tls_server(&[]).await;
+    let client = tls_client(&s, false);
+    for path in [OPENID_CONFIGURATION_PATH, OAUTH_SERVER_METADATA_PATH] {
+        let r = client
+            .get(format!("{}{path}", s.base_url()))
+            .send()
+            .await
+            .expect("discovery");
+        assert_eq!(r.status().as_u16(), 200);
+        let doc: Value = r.json().await.expect("json");
+        assert_eq!(doc["issuer"], json!(s.base_url()));
+        assert_eq!(doc["registration_endpoint"], json!(s.registration_url()));
+    }
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn defect_tls13_only_refuses_a_tls12_handshake() {
+    let s = tls_server(&[Defect::Tls13Only]).await;
+    let err = tls_client(&s, true)
+        .get(s.registration_url())
+        .send()
+        .await
+        .expect_err("TLS 1.2 is refused");
+    assert!(err.is_connect(), "{err:?}");
+    let r = tls_client(&s, false)
+        .get(s.registration_url())
+        .send()
+        .await
+        .expect("TLS 1.3 works");
+    assert_eq!(r.status().as_u16(), 405);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn defect_plaintext_on_tls_port_registers_over_plain_http() {
+    let s = tls_server(&[Defect::PlaintextOnTlsPort]).await;
+    let r = send_to(&plain_url(&s), &Req::Json(b0()))
+        .await
+        .expect("plain http answered");
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = tls_client(&s, false)
+        .post(s.registration_url())
+        .header(CONTENT_TYPE, "application/json")
+        .body(b0().to_string())
+        .send()
+        .await
+        .expect("TLS still works");
+    assert_eq!(r.status().as_u16(), 201);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_defects_change_the_registration_endpoint() {
+    let s = tls_server(&[Defect::DiscoveryHttpRegistrationEndpoint]).await;
+    let doc: Value = tls_client(&s, false)
+        .get(s.discovery_url())
+        .send()
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(doc["registration_endpoint"], json!(plain_url(&s)));
+    s.shutdown().await;
+
+    let s = tls_server(&[Defect::DiscoveryWithoutRegistrationEndpoint]).await;
+    let doc: Value = tls_client(&s, false)
+        .get(s.discovery_url())
+        .send()
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert!(doc.get("registration_endpoint").is_none(), "{doc}");
+    assert_eq!(doc["issuer"], json!(s.base_url()));
+    s.shutdown().await;
 }
