@@ -11,6 +11,7 @@
 //! `spec` is the shared vocabulary and depends on nothing; `server` is an independent
 //! reference implementation that never uses `checks` or `generate`.
 
+pub mod bench;
 pub mod checks;
 pub mod cli;
 pub mod exec;

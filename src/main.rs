@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use dcrcheck::cli::{Cli, Command, RunArgs, ServeArgs, SnapshotCommand};
+use dcrcheck::cli::{BenchArgs, Cli, Command, RunArgs, ServeArgs, SnapshotCommand};
 use dcrcheck::exit_code;
 use dcrcheck::run::{Event, RunError};
 use dcrcheck::snapshot;
@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::List(args) => dcrcheck::cli::list::print(args.what, args.profile.map(Into::into)),
         Command::Snapshot(command) => runtime.block_on(snapshot(command)),
+        Command::Bench(args) => runtime.block_on(bench(args)),
     };
     ExitCode::from(code)
 }
@@ -245,4 +246,30 @@ async fn snapshot(command: SnapshotCommand) -> u8 {
     } else {
         exit_code::OK
     }
+}
+
+async fn bench(args: BenchArgs) -> u8 {
+    let levels = [1, args.concurrency];
+    let result =
+        dcrcheck::bench::measure(args.profile.into(), args.cases, args.runs, &levels).await;
+    let measured = match result {
+        Ok(m) => m,
+        Err(e) => return error(exit_code::UNREACHABLE, &e.to_string()),
+    };
+    let baseline = measured.first().map_or(1.0, |m| m.requests_per_second());
+    println!(
+        "{} runs of {} generated cases each, embedded server (https, loopback)",
+        args.runs, args.cases
+    );
+    for m in &measured {
+        println!(
+            "{:<6} {:>6} requests in {:>7.0} ms  {:>8.0} req/s  {:.2}x baseline",
+            m.label,
+            m.requests,
+            m.elapsed.as_secs_f64() * 1000.0,
+            m.requests_per_second(),
+            m.requests_per_second() / baseline
+        );
+    }
+    exit_code::OK
 }

@@ -122,3 +122,19 @@ fn clean_run_exits_0_and_writes_reports() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bench_reports_throughput_as_a_ratio_to_the_baseline() {
+    let (code, out, err) = dcrcheck(&["bench", "--runs", "1", "--cases", "10", "-j", "4"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("baseline") && l.contains("req/s"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("-j 1") && lines[0].ends_with("1.00x baseline"),
+        "{out}"
+    );
+    assert!(lines[1].starts_with("-j 4"), "{out}");
+}

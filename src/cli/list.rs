@@ -53,6 +53,7 @@ pub fn render(what: ListWhat, profile: Option<Profile>) -> String {
             );
         }
         ListWhat::Checks => {
+            let width = CHECKS.iter().map(|c| c.name.len()).max().unwrap_or(0);
             for c in CHECKS {
                 let kind = match c.kind {
                     crate::checks::Kind::Case(_) => "per case",
@@ -60,7 +61,7 @@ pub fn render(what: ListWhat, profile: Option<Profile>) -> String {
                 };
                 let _ = writeln!(
                     o,
-                    "{:<42} {:<9} {}",
+                    "{:<width$} {:<9} {}",
                     c.name,
                     kind,
                     c.requirements.join(", ")

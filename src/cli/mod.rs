@@ -37,6 +37,23 @@ pub enum Command {
     /// Record a target's behaviour on the fixture corpus, or verify it has not drifted.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Measure run throughput against the embedded server, as a ratio to one request in flight.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Full runs per measured configuration.
+    #[arg(long, default_value_t = 5, value_parser = positive_usize)]
+    pub runs: usize,
+    /// Generated cases per run.
+    #[arg(long, default_value_t = DEFAULT_CASES, value_parser = positive_usize)]
+    pub cases: usize,
+    /// Concurrency measured against the baseline of 1.
+    #[arg(short = 'j', long, default_value_t = 8, value_parser = positive_usize)]
+    pub concurrency: usize,
+    #[arg(long, value_enum, default_value = "rfc7591")]
+    pub profile: ProfileArg,
 }
 
 #[derive(Debug, Subcommand)]
