@@ -13,6 +13,26 @@ use crate::spec::Severity;
 /// The client_id a probe asks for; a server must issue its own (RFC 7591 §3.2.1).
 pub const CLIENT_CHOSEN_ID: &str = "dcrcheck-client-chosen-id";
 
+/// The client_name an unsigned software statement asks for; a server that registers it trusted
+/// a statement without a signature (RFC 7591 §2.3).
+pub const STATEMENT_CLIENT_NAME: &str = "dcrcheck-unsigned-statement";
+
+/// A JWT with `alg: none`, an issuer and a client_name claim (RFC 7591 §2.3 requires a JWS).
+fn unsigned_statement() -> String {
+    use base64::Engine as _;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "typ": "JWT"})),
+        b64(
+            json!({"iss": "https://statements.example.org", "software_id": "dcrcheck",
+            "client_name": STATEMENT_CLIENT_NAME})
+        )
+    )
+}
+
 /// Size of the oversized-body probe: larger than common server limits (56 KiB to 1 MiB).
 pub const OVERSIZED_BODY: usize = 2 * 1024 * 1024;
 
@@ -262,6 +282,23 @@ pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
             expectation: Expectation::RegisterOrRefuse,
             severity: Severity::Warn,
             request: json_req(with(&b0, &[(CLIENT_ID, json!(CLIENT_CHOSEN_ID))])),
+        },
+        Probe {
+            id: "software-statement-unsigned",
+            title: "an unsigned (alg none) software statement naming another client_name",
+            requirements: &["R7591-2.3-a"],
+            expectation: Expectation::RejectOrSubstitute {
+                codes: vec![INVALID_SOFTWARE_STATEMENT, UNAPPROVED_SOFTWARE_STATEMENT],
+                substitution: Substitution::MemberDiffers {
+                    member: CLIENT_NAME,
+                    sent: json!(STATEMENT_CLIENT_NAME),
+                },
+            },
+            severity: Severity::Fail,
+            request: json_req(with(
+                &b0,
+                &[(SOFTWARE_STATEMENT, json!(unsigned_statement()))],
+            )),
         },
         Probe {
             id: "form-encoded",

@@ -103,6 +103,7 @@ pub enum Defect {
     AcceptShortRsaKey,
     AcceptX5cWithoutKeyMembers,
     KeepFirstDuplicateMember,
+    TrustUnsignedSoftwareStatement,
     // Transport: they show only when the server runs with TLS (`ServerConfig::tls`).
     Tls13Only,
     PlaintextOnTlsPort,
@@ -198,6 +199,7 @@ impl Defect {
         Defect::AcceptShortRsaKey,
         Defect::AcceptX5cWithoutKeyMembers,
         Defect::KeepFirstDuplicateMember,
+        Defect::TrustUnsignedSoftwareStatement,
         Defect::Tls13Only,
         Defect::PlaintextOnTlsPort,
         Defect::DiscoveryHttpRegistrationEndpoint,
@@ -721,6 +723,12 @@ impl Defect {
                 "OIDC-Core-15.2",
                 Fail,
                 "leaves registration_endpoint out of its discovery documents (needs --tls)",
+            ),
+            Defect::TrustUnsignedSoftwareStatement => (
+                "trust-unsigned-software-statement",
+                "R7591-2.3-a",
+                Fail,
+                "takes client_name from any software_statement, even an unsigned (alg none) one",
             ),
         };
         Info {

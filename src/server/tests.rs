@@ -495,6 +495,13 @@ fn cases() -> Vec<Case> {
     let short_rsa = jwks_of(key);
     vec![
         Case {
+            defect: TrustUnsignedSoftwareStatement,
+            req: Req::Json(with(
+                json!({"software_statement": "eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL3guZXhhbXBsZSIsImNsaWVudF9uYW1lIjoiZnJvbS1zdGF0ZW1lbnQifQ."}),
+            )),
+            shows: |r| r.member("client_name") == json!("from-statement"),
+        },
+        Case {
             defect: Status200,
             req: Req::Json(b0()),
             shows: |r| r.status == 200,

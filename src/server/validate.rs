@@ -232,6 +232,18 @@ pub(crate) struct Registration {
 }
 
 /// Validates one registration request object.
+/// The `client_name` claim of a JWT's payload, read without any signature check: only the
+/// `trust-unsigned-software-statement` defect does this.
+fn statement_claim_name(jwt: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get(CLIENT_NAME)?.as_str().map(str::to_owned)
+}
+
 pub(crate) fn validate(
     obj: &Map<String, Value>,
     endpoint: Endpoint,
@@ -277,7 +289,16 @@ pub(crate) fn validate(
         }
     };
 
-    let client_name = opt_string(obj, CLIENT_NAME)?.map(str::to_owned);
+    let mut client_name = opt_string(obj, CLIENT_NAME)?.map(str::to_owned);
+    if defects.has(Defect::TrustUnsignedSoftwareStatement) {
+        if let Some(name) = obj
+            .get(SOFTWARE_STATEMENT)
+            .and_then(Value::as_str)
+            .and_then(statement_claim_name)
+        {
+            client_name = Some(name);
+        }
+    }
     let client_uri = opt_web_url(obj, CLIENT_URI)?;
     let logo_uri = opt_web_url(obj, LOGO_URI)?;
     let tos_uri = opt_web_url(obj, TOS_URI)?;
