@@ -272,15 +272,7 @@ async fn run_against(
 ) -> Result<RunReport, RunError> {
     let began = Instant::now();
     let schemas = config.profile.schemas()?;
-    let executor = Executor::new(
-        Target {
-            url: url.clone(),
-            headers: config.headers.clone(),
-            token: config.token.clone(),
-            ca_cert_pem: config.ca_cert.clone(),
-        },
-        config.exec,
-    )?;
+    let executor = executor_for(config, &url)?;
     let plan = Plan {
         profile: config.profile,
         seed: config.seed,
@@ -766,6 +758,19 @@ fn untested_reason(
     }
 }
 
+/// The HTTP side of a run against `url`, with the run's headers, token and trusted CA.
+fn executor_for(config: &RunConfig, url: &reqwest::Url) -> Result<Executor, RunError> {
+    Ok(Executor::new(
+        Target {
+            url: url.clone(),
+            headers: config.headers.clone(),
+            token: config.token.clone(),
+            ca_cert_pem: config.ca_cert.clone(),
+        },
+        config.exec,
+    )?)
+}
+
 /// Sends every fixture of the profile to a target, for `dcrcheck snapshot`. Returns each
 /// fixture with its observation, in corpus order.
 pub async fn observe_fixtures(
@@ -781,15 +786,7 @@ pub async fn observe_fixtures(
         .iter()
         .map(|f| f.to_case().map_err(RunError::Fixture))
         .collect::<Result<Vec<_>, _>>()?;
-    let executor = Executor::new(
-        Target {
-            url: url.clone(),
-            headers: config.headers.clone(),
-            token: config.token.clone(),
-            ca_cert_pem: config.ca_cert.clone(),
-        },
-        config.exec,
-    )?;
+    let executor = executor_for(config, url)?;
     // Sent one at a time: a snapshot should not depend on how requests interleave.
     let mut out = Vec::with_capacity(cases.len());
     for (fixture, case) in fixtures.into_iter().zip(&cases) {

@@ -81,23 +81,8 @@ pub struct FixtureError {
 /// Largest expanded body a fixture may produce (the 1 MiB name plus the rest).
 const MAX_EXPANDED: usize = 4 * 1024 * 1024;
 
-/// Every member name a fixture may name in a substitution rule.
-const KNOWN_MEMBERS: &[&str] = &[
-    REDIRECT_URIS,
-    TOKEN_ENDPOINT_AUTH_METHOD,
-    GRANT_TYPES,
-    RESPONSE_TYPES,
-    CLIENT_NAME,
-    CLIENT_URI,
-    LOGO_URI,
-    SCOPE,
-    CONTACTS,
-    TOS_URI,
-    POLICY_URI,
-    JWKS_URI,
-    JWKS,
-    SOFTWARE_ID,
-    SOFTWARE_VERSION,
+/// Member names a fixture may name in a substitution rule, beyond RFC 7591 §2 metadata.
+const MORE_MEMBERS: &[&str] = &[
     APPLICATION_TYPE,
     ID_TOKEN_SIGNED_RESPONSE_ALG,
     ID_TOKEN_ENCRYPTED_RESPONSE_ENC,
@@ -201,8 +186,9 @@ impl Fixture {
                 .collect()
         };
         let member = |m: &str| -> Result<&'static str, String> {
-            KNOWN_MEMBERS
+            RFC7591_METADATA
                 .iter()
+                .chain(MORE_MEMBERS)
                 .copied()
                 .find(|k| *k == m)
                 .ok_or_else(|| format!("unknown member {m}"))
