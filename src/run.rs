@@ -351,7 +351,6 @@ async fn run_against(
         executor: &executor,
         profile: config.profile,
         schemas: &schemas,
-        has_token: config.token.is_some(),
         now,
         budget: config.shrink_budget,
     };
@@ -423,7 +422,6 @@ pub fn collect_verdicts(
             observation: obs,
             schemas,
             now,
-            has_token: config.token.is_some(),
         };
         verdicts.extend(checks::judge_case(&ctx).into_iter().map(|v| (Some(i), v)));
     }

@@ -40,7 +40,6 @@ pub struct Shrinker<'a> {
     pub executor: &'a Executor,
     pub profile: Profile,
     pub schemas: &'a Schemas,
-    pub has_token: bool,
     pub now: u64,
     /// Requests left.
     pub budget: usize,
@@ -212,7 +211,6 @@ impl Shrinker<'_> {
             observation: &observation,
             schemas: self.schemas,
             now: self.now,
-            has_token: self.has_token,
         };
         let still = checks::judge_case(&ctx).iter().any(|v| problem.matches(v));
         still.then_some((candidate, observation))

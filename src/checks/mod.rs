@@ -46,8 +46,6 @@ pub struct CaseContext<'a> {
     pub schemas: &'a Schemas,
     /// Harness clock, seconds since the epoch, when the response arrived.
     pub now: u64,
-    /// Whether the run carries an initial access token.
-    pub has_token: bool,
 }
 
 impl CaseContext<'_> {
