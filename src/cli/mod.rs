@@ -78,13 +78,8 @@ pub struct SnapshotArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 10.0, value_parser = positive_f64, value_name = "SECS")]
     pub timeout: f64,
-    /// Extra header on every request, 'Name: value'. Repeatable.
-    #[arg(long = "header", short = 'H', value_name = "'K: V'", value_parser = header_pair)]
-    pub headers: Vec<(String, String)>,
     #[command(flatten)]
-    pub token: TokenArgs,
-    #[command(flatten)]
-    pub tls: TlsArgs,
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, Args)]
@@ -122,11 +117,9 @@ impl SnapshotArgs {
         let url = parse_target(&self.target)?;
         let mut config = RunConfig::new(self.profile.into(), 0);
         config.target = TargetSpec::Url(url.clone());
-        config.headers = self.headers.clone();
-        config.token = self.token.resolve()?;
+        self.connect.apply(&mut config)?;
         config.exec.timeout = Duration::from_secs_f64(self.timeout);
         config.exec.concurrency = 1;
-        config.ca_cert = self.tls.read()?;
         Ok((config, url))
     }
 }
@@ -187,6 +180,29 @@ impl TokenArgs {
     }
 }
 
+/// How requests reach a target: extra headers, the initial access token and trusted CAs.
+/// Shared by `run` and `snapshot`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Extra header on every request, 'Name: value'. Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "'K: V'", value_parser = header_pair)]
+    pub headers: Vec<(String, String)>,
+    #[command(flatten)]
+    pub token: TokenArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+impl ConnectArgs {
+    /// Puts the headers, the token and the CA certificates into a run configuration.
+    pub fn apply(&self, config: &mut RunConfig) -> Result<(), UsageError> {
+        config.headers = self.headers.clone();
+        config.token = self.token.resolve()?;
+        config.ca_cert = self.tls.read()?;
+        Ok(())
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TlsArgs {
     /// Also trust the CA certificate(s) in this PEM file for https targets (for example the
@@ -239,13 +255,8 @@ pub struct RunArgs {
     /// Bytes of each response body kept.
     #[arg(long, default_value_t = 1024 * 1024, value_parser = positive_usize, value_name = "BYTES")]
     pub body_cap: usize,
-    /// Extra header on every request, 'Name: value'. Repeatable.
-    #[arg(long = "header", short = 'H', value_name = "'K: V'", value_parser = header_pair)]
-    pub headers: Vec<(String, String)>,
     #[command(flatten)]
-    pub token: TokenArgs,
-    #[command(flatten)]
-    pub tls: TlsArgs,
+    pub connect: ConnectArgs,
     /// The discovery document to check (`registration_endpoint` must be https). Without it,
     /// an https target's `/.well-known/openid-configuration` (then
     /// `/.well-known/oauth-authorization-server`) on the same origin is tried.
@@ -282,8 +293,7 @@ impl RunArgs {
         let mut config = RunConfig::new(self.profile.into(), self.seed.unwrap_or(default_seed));
         config.cases = self.cases;
         config.target = target;
-        config.headers = self.headers.clone();
-        config.token = self.token.resolve()?;
+        self.connect.apply(&mut config)?;
         config.exec = ExecConfig {
             concurrency: self.concurrency,
             timeout: Duration::from_secs_f64(self.timeout),
@@ -292,7 +302,6 @@ impl RunArgs {
         };
         config.show_secrets = self.show_secrets;
         config.shrink_budget = self.shrink_budget;
-        config.ca_cert = self.tls.read()?;
         config.discovery = match &self.discovery {
             None => None,
             Some(raw) => Some(parse_url("--discovery", raw)?),
