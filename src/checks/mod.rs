@@ -64,9 +64,7 @@ impl CaseContext<'_> {
     }
     /// The server registered a client: a 2xx to a POST whose body is not an error.
     pub fn registered(&self) -> bool {
-        self.case.request.method == Method::Post
-            && self.status().is_some_and(|s| (200..300).contains(&s))
-            && !self.body().is_some_and(|b| b.contains_key("error"))
+        self.case.request.method == Method::Post && self.observation.success_without_error()
     }
     /// The server refused with a client error.
     pub fn refused(&self) -> bool {

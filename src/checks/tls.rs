@@ -82,10 +82,7 @@ fn endpoint_requires_tls(ctx: &RunContext, out: &mut Out) {
         }
         return;
     }
-    let registered = obs.response.as_ref().is_some_and(|r| {
-        (200..300).contains(&r.status)
-            && !obs.json_object().is_some_and(|b| b.contains_key("error"))
-    });
+    let registered = obs.success_without_error();
     for row in rows {
         if registered {
             out.fail(

@@ -129,6 +129,14 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// A 2xx whose body is not an error object: what a client would take as a registration.
+    pub fn success_without_error(&self) -> bool {
+        self.response
+            .as_ref()
+            .is_some_and(|r| (200..300).contains(&r.status))
+            && !self.json_object().is_some_and(|b| b.contains_key("error"))
+    }
+
     /// The parsed JSON object body of a response, if it has one.
     pub fn json_object(&self) -> Option<serde_json::Map<String, Value>> {
         match self.response.as_ref()?.json()? {
