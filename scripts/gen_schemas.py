@@ -66,6 +66,9 @@ AUTH_METHOD_URI = r"^[a-z][a-z0-9+.-]*:[^\s]+$"
 SCOPE = r"^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$"
 # RFC 6749 appendix A.7 / A.8: error and error_description characters.
 ERROR_CHARS = r"^[\x20\x21\x23-\x5B\x5D-\x7E]+$"
+# RFC 7591 §3.2.2 asks only for "Human-readable ASCII text" in error_description (RFC 6749's
+# narrower set, without '"' and '\\', is not imported): printable ASCII and line breaks.
+DESCRIPTION_CHARS = r"^[\t\n\r\x20-\x7E]*$"
 BASE64URL = r"^[A-Za-z0-9_-]+$"
 LANG_TAG = r"#[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$"
 SEMVER = r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$"
@@ -619,8 +622,8 @@ def error_schema(profile):
     schema["properties"] = {
         "error": string("R7591-3.2.2-b: a single error code of RFC 6749 error characters "
                         "(%x20-21 / %x23-5B / %x5D-7E)", pattern=ERROR_CHARS),
-        "error_description": string("R7591-3.2.2-c: ASCII text in the same character set",
-                                    pattern=ERROR_CHARS),
+        "error_description": string("R7591-3.2.2-c: human-readable ASCII text",
+                                    pattern=DESCRIPTION_CHARS),
         "client_id": False,
     }
     schema["$comment"] = ("client_id is forbidden (R7591-3.2.2-g: a client_id in an error body "
@@ -645,24 +648,72 @@ def closed_object(props, description=None):
     return s
 
 
+DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def baseline_def():
+    """What a --baseline file decided for a run (src/baseline.rs, docs/baselines.md)."""
+    def entry(**extra):
+        props = {
+            "requirement": string("requirement id"),
+            "check": {"description": "check name, or null for an entry covering every check "
+                                     "of the requirement", "type": ["string", "null"]},
+            "reason": {"type": "string"},
+        }
+        props.update(extra)
+        props["line"] = {"description": "line of the entry's [[accept]] header in the "
+                                        "baseline file", "type": "integer", "minimum": 0}
+        return closed_object(props)
+
+    def listed(description, item):
+        return {"description": description, "type": "array", "items": item}
+
+    return closed_object({
+        "path": string("the baseline file, as given"),
+        "date": string("the day (UTC) expiry dates were judged on, YYYY-MM-DD", pattern=DATE),
+        "deny_warnings": {"description": "true when WARN findings counted as failures",
+                          "type": "boolean"},
+        "counts": closed_object({k: ref("count") for k in ["accepted", "new", "stale",
+                                                            "expired"]},
+                                "lengths of accepted, new, stale and expired"),
+        "accepted": listed("failing findings an entry accepts", closed_object({
+            "finding": string("finding id"),
+            "requirement": string("requirement id"),
+            "check": string("check id"),
+            "reason": string("the accepting entry's reason"),
+        })),
+        "new": string_array("ids of failing findings no unexpired entry accepts"),
+        "stale": listed("entries that accept no failing finding of this run (to delete)",
+                        entry()),
+        "expired": listed("entries on or after their expiry date; the failures they covered "
+                          "are new",
+                          entry(expires=string("the entry's expiry date, YYYY-MM-DD",
+                                               pattern=DATE))),
+    }, "the baseline's decision (docs/baselines.md)")
+
+
+
 def report_schema():
     count = ref("count")
     summary = {k: ref("count") for k in ["cases", "requests", "transport_errors", "pass", "fail",
                                          "warn", "info", "skip", "untested", "findings",
-                                         "duration_ms"]}
+                                         "duration_ms", "rate_limited", "truncated"]}
     summary_desc = ("Totals. pass, fail, warn, info, skip and untested count requirements by "
                     "verdict; cases, requests and transport_errors count what was sent; findings "
-                    "counts entries of the findings array.")
-    schema = header(None, "report", "dcrcheck report (version 1)",
+                    "counts entries of the findings array; rate_limited counts 429 answers met "
+                    "(retried after Retry-After, never judged) and truncated the responses cut "
+                    "at --body-cap (judged on their status only).")
+    schema = header(None, "report", "dcrcheck report (version 2)",
                     "The versioned JSON report written by dcrcheck. Every object is closed "
                     "(additionalProperties false) so that drift between the code and this schema "
                     "is caught; a change of shape needs a new version.")
     schema["type"] = "object"
     schema["additionalProperties"] = False
-    schema["required"] = ["version", "tool", "target", "profile", "seed", "summary",
-                          "requirements", "findings", "conflicts"]
+    schema["required"] = ["version", "tool", "target", "profile", "seed", "complete", "insecure",
+                          "partition", "summary", "requirements", "findings", "conflicts",
+                          "baseline"]
     schema["properties"] = {
-        "version": {"description": "report format version", "type": "integer", "const": 1},
+        "version": {"description": "report format version", "type": "integer", "const": 2},
         "tool": closed_object({
             "name": {"type": "string", "const": "dcrcheck"},
             "version": string("crate version (semver)", pattern=SEMVER),
@@ -675,10 +726,27 @@ def report_schema():
         "profile": {"type": "string", "enum": list(PROFILES)},
         "seed": {"description": "random seed of the payload generator", "type": "integer",
                  "minimum": 0},
+        "complete": {'type': 'boolean',
+                     'description': 'False when the run was interrupted (Ctrl-C); the verdicts '
+                                    'then cover only what was sent.'},
+        "insecure": {'type': 'boolean',
+                     'description': 'True when the run accepted any server certificate '
+                                    '(--insecure): nothing about the server was verified, and '
+                                    'the TLS rows were skipped instead of judged.'},
+        "partition": {'type': ['string', 'null'],
+                      'pattern': '^hash:[1-9][0-9]*/[1-9][0-9]*$',
+                      'description': 'hash:M/N when the report is shard M of N of a '
+                                     'partitioned run; null for a whole run or a merge of all '
+                                     'shards.'},
         "summary": closed_object(summary, summary_desc),
         "requirements": {"type": "array", "items": ref("requirement")},
         "findings": {"type": "array", "items": ref("finding")},
         "conflicts": {"type": "array", "items": ref("conflict")},
+        "baseline": {'description': 'What the --baseline file of accepted failures made of '
+                                    'this run, or null when no baseline was used. When present '
+                                    'it alone decides the result: the run fails exactly when '
+                                    'new, stale or expired is non-empty.',
+                     'oneOf': [{'type': 'null'}, {'$ref': '#/$defs/baseline'}]},
     }
     headers = {"description": "header name to value", "type": "object",
                "additionalProperties": {"type": "string"}}
@@ -708,6 +776,12 @@ def report_schema():
             "count": {"description": "how many cases showed this finding", "type": "integer",
                       "minimum": 1},
             "cases": string_array("ids of the cases that showed it"),
+            "kind": string("what identifies the problem within its check and row (built from "
+                           "structured data, not wording); merge groups findings on "
+                           "requirement, check and kind"),
+            "exemplar": {'type': 'string',
+                         'description': 'Id of the case the request was made from (kept by its '
+                                        'minimal reproduction); empty for run-wide findings.'},
             "request": closed_object({
                 "method": {"type": "string"},
                 "url": {"type": "string"},
@@ -730,6 +804,8 @@ def report_schema():
             "rfc": string("what the specification says"),
             "requirement": string("requirement id whose rule is applied"),
         }, "a place where the vendor documentation and the specification disagree"),
+        # What a --baseline file decided (src/baseline.rs).
+        "baseline": baseline_def(),
     }
     return schema
 

@@ -9,3 +9,5 @@ pub const FINDINGS: u8 = 1;
 pub const USAGE: u8 = 2;
 /// The target could not be reached, or the run could not start.
 pub const UNREACHABLE: u8 = 3;
+/// Interrupted (Ctrl-C): the reports were written, marked `"complete": false`.
+pub const INTERRUPTED: u8 = 130;

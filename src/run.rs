@@ -1,28 +1,30 @@
-//! A run: generate the cases, send them, judge every exchange, group verdicts into findings
-//! and requirement verdicts. The result, `RunReport`, is what every reporter renders.
+//! A run: stream the cases, send them, judge each exchange as it arrives and fold it into the
+//! aggregate, run the run-wide checks on the ledger, shrink the findings' exemplars, and build
+//! the `RunReport` every reporter renders (the model lives in `model`, re-exported here).
 //!
-//! Owns: the order of the pipeline and the report model. Must not: print (reporters do) or
-//! judge on its own (checks do).
+//! Owns: the order of the pipeline, its configuration, errors and events. Must not: print
+//! (reporters do), judge on its own (checks do), or keep exchanges past their judging (the
+//! aggregate keeps what findings need).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::checks::{self, CaseContext, Outcome, RunContext, Verdict};
-use crate::exec::{ExecConfig, Executor, Observation, Target, TransportErrorKind, TransportProbes};
-use crate::generate::{self, Case, Plan};
-use crate::profile::{ContractConflict, Profile};
-use crate::report::curl;
+use crate::aggregate::Aggregate;
+use crate::checks::{self, CaseContext, Ledger, RunContext};
+use crate::exec::{ExecConfig, Executor, Observation, Target, TransportErrorKind};
+use crate::generate::select::{self, Focus, Keep, Partition, SelectError, Selection};
+use crate::generate::{self, curl, Case, Plan};
+use crate::profile::Profile;
 use crate::sanitize::Sanitizer;
 use crate::shrink::{Problem, Shrinker};
 use crate::spec::{self, Severity, Testability};
 
-/// Version of the JSON report format (`schemas/report.schema.json`).
-pub const REPORT_VERSION: u32 = 1;
-/// Case ids kept per finding.
-const CASES_PER_FINDING: usize = 20;
+pub use crate::model::*;
+
 /// Characters of a response body kept in a finding.
 const BODY_EXCERPT: usize = 2000;
 
@@ -32,6 +34,25 @@ pub enum TargetSpec {
     /// Start the reference server in-process on an ephemeral loopback port.
     Embedded,
     Url(reqwest::Url),
+    /// `--issuer`: the registration endpoint is read from the issuer's metadata before the run
+    /// (see [`resolve_issuer`]).
+    Issuer(Issuer),
+}
+
+/// An authorization server's issuer identifier, as given and as parsed.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    /// As given: RFC 8414 §3.3 compares the document's `issuer` with it exactly, and parsing
+    /// would change it (a trailing `/`, case, percent-encoding).
+    pub id: String,
+    pub url: reqwest::Url,
+}
+
+/// Where `--issuer` led: the registration endpoint and the metadata document naming it.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub endpoint: reqwest::Url,
+    pub metadata: reqwest::Url,
 }
 
 #[derive(Debug, Clone)]
@@ -49,8 +70,61 @@ pub struct RunConfig {
     pub shrink_budget: usize,
     /// PEM certificates trusted for https targets on top of the built-in roots.
     pub ca_cert: Option<Vec<u8>>,
+    /// `--cert`/`--key`: the client certificate offered to servers that ask for one.
+    pub client_identity: Option<crate::exec::ClientIdentity>,
+    /// `--insecure`: accept any server certificate; the report says so and skips the TLS rows.
+    pub insecure: bool,
     /// The discovery document to check; `None` derives one from an https target's origin.
     pub discovery: Option<reqwest::Url>,
+    /// `--strict`: Derived rows, and the rows the rulebook marks, FAIL instead of WARN.
+    pub strict: bool,
+    /// `--require-token`: a registration accepted without the initial access token FAILs.
+    pub require_token: bool,
+    /// `--partition hash:M/N`: send only this shard's share of the generated cases.
+    pub partition: Option<Partition>,
+    /// `--requirement`, `--check`: report only these rows, and send only what they need
+    /// (see [`focus_on`]).
+    pub focus: Option<Focus>,
+    /// Ends the run early when set (Ctrl-C): shared by every clone of the configuration.
+    pub stop: Stop,
+}
+
+/// How long requests in flight may still finish once a run is stopped.
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// A stop signal for a run: once set, no new case is sent, requests in flight get
+/// [`STOP_GRACE`], the final probes, transport probes and shrinking are skipped, and the
+/// report is marked incomplete.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<StopInner>);
+
+#[derive(Debug, Default)]
+struct StopInner {
+    stopped: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Stop {
+    pub fn stop(&self) {
+        self.0.stopped.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.0.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Resolves [`STOP_GRACE`] after the stop (never, if the run is not stopped).
+    async fn grace_over(&self) {
+        loop {
+            let notified = self.0.notify.notified();
+            if self.is_stopped() {
+                break;
+            }
+            notified.await;
+        }
+        tokio::time::sleep(STOP_GRACE).await;
+    }
 }
 
 impl RunConfig {
@@ -66,7 +140,31 @@ impl RunConfig {
             show_secrets: false,
             shrink_budget: crate::shrink::DEFAULT_SHRINK_BUDGET,
             ca_cert: None,
+            client_identity: None,
+            insecure: false,
             discovery: None,
+            strict: false,
+            require_token: false,
+            partition: None,
+            focus: None,
+            stop: Stop::default(),
+        }
+    }
+
+    /// The cases this run sends, of all its plan makes.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            partition: self.partition,
+            focus: self.focus.clone(),
+        }
+    }
+
+    /// How findings are graded for this run.
+    pub fn policy(&self) -> crate::checks::Policy {
+        crate::checks::Policy {
+            strict: self.strict,
+            require_token: self.require_token,
+            has_token: self.token.is_some(),
         }
     }
 }
@@ -74,11 +172,93 @@ impl RunConfig {
 /// Generated cases per run unless `--cases` says otherwise.
 pub const DEFAULT_CASES: usize = 200;
 
+/// Checks that report on the rows the judged case carries (its `requirements`), and on the
+/// open-registration row for the baseline, which every run sends: a focused run keeps their
+/// verdicts by sending the cases that carry its rows.
+const CARRIER_CHECKS: &[&str] = &[
+    "valid_request_is_registered",
+    "invalid_request_is_not_registered",
+];
+
+/// Per-case checks that judge only particular fixed probes (the token probes, the CORS
+/// preflight), whatever rows those carry: a focused run keeps their verdicts by sending every
+/// probe.
+const PROBE_CHECKS: &[&str] = &[
+    "unauthorized_without_valid_token",
+    "cors_preflight_allows_origin",
+];
+
+/// What a focused run must send so that a row `check` reports on gets the verdict it gets in
+/// a whole run.
+fn keep_for(check: &str) -> Keep {
+    if CARRIER_CHECKS.contains(&check) {
+        return Keep::Carriers;
+    }
+    if PROBE_CHECKS.contains(&check) {
+        return Keep::Probes;
+    }
+    match checks::check(check).map(|c| c.kind) {
+        // Run-wide checks compare the run's registrations with each other and read the final
+        // GET: the fixed probes make several registrations (two confidential clients, two
+        // asking for one client_id) and the GET, whatever rows they carry.
+        Some(checks::Kind::Run(_)) => Keep::Probes,
+        // Any other per-case check judges whatever answer any case gets (a 5xx, a success
+        // body, an error body), and which payload shows a defect is the server's business: a
+        // 500 for a 41-character client_name comes from some random payload. Only the whole
+        // stream gives the whole run's verdict.
+        Some(checks::Kind::Case(_)) | None => Keep::Everything,
+    }
+}
+
+/// Resolves `--requirement` prefixes and `--check` names into the rows a focused run reports
+/// (a check selects every row it covers, see [`checks::covering_checks`]), and works out what
+/// the run must send to give each of them the verdict a whole run gives it. `None` when
+/// neither is given: the run reports every row.
+pub fn focus_on(
+    profile: Profile,
+    requirements: &[String],
+    check_names: &[String],
+) -> Result<Option<Focus>, SelectError> {
+    if requirements.is_empty() && check_names.is_empty() {
+        return Ok(None);
+    }
+    let mut rows = select::requirement_rows(profile, requirements)?;
+    for asked in check_names {
+        let Some(check) = checks::check(asked.trim()) else {
+            return Err(SelectError::UnknownCheck {
+                asked: asked.clone(),
+                close: select::close_names(asked.trim(), checks::CHECKS.iter().map(|c| c.name)),
+            });
+        };
+        let covered: Vec<&'static str> = spec::REQUIREMENTS
+            .iter()
+            .filter(|r| profile.applies(r) && checks::covering_checks(r.id).contains(&check.name))
+            .map(|r| r.id)
+            .collect();
+        if covered.is_empty() {
+            return Err(SelectError::CheckOutsideProfile {
+                asked: asked.clone(),
+                profile,
+            });
+        }
+        rows.extend(covered);
+    }
+    let keep = rows
+        .iter()
+        .flat_map(|r| checks::covering_checks(r))
+        .map(keep_for)
+        .max()
+        .unwrap_or(Keep::Carriers);
+    Ok(Some(Focus::new(rows, keep)))
+}
+
 /// Why a run could not happen (not a finding about the server).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("target {url} could not be reached: {message}")]
     Unreachable { url: String, message: String },
+    #[error("target {url} stopped answering the first request: {message}")]
+    Stalled { url: String, message: String },
     #[error("target {url} requires an initial access token (status {status}); pass --token-env VAR or --token-file PATH")]
     NeedsToken { url: String, status: u16 },
     #[error("could not start the embedded reference server: {0}")]
@@ -89,10 +269,38 @@ pub enum RunError {
     Schema(#[from] crate::profile::SchemaError),
     #[error("broken fixture: {0}")]
     Fixture(String),
+    #[error("interrupted while waiting for the first answer from {url}: nothing was judged, so no report was written")]
+    Interrupted { url: String },
+    #[error("issuer {issuer}: no usable metadata: {tried}")]
+    NoIssuerMetadata { issuer: String, tried: String },
+}
+
+impl RunError {
+    /// The documented exit code for this error: a configuration the run could not use is a
+    /// usage error (2); a target that could not be reached or used is 3.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Exec(_) | RunError::Schema(_) | RunError::Fixture(_) => {
+                crate::exit_code::USAGE
+            }
+            RunError::Unreachable { .. }
+            | RunError::Stalled { .. }
+            | RunError::NeedsToken { .. }
+            | RunError::NoIssuerMetadata { .. }
+            | RunError::EmbeddedServer(_) => crate::exit_code::UNREACHABLE,
+            RunError::Interrupted { .. } => crate::exit_code::INTERRUPTED,
+        }
+    }
 }
 
 /// Progress of a run, for live reporters.
 pub enum Event<'a> {
+    /// `--issuer` was resolved, before anything is sent to the registration endpoint.
+    TargetResolved {
+        issuer: &'a str,
+        endpoint: &'a str,
+        metadata: &'a str,
+    },
     Started {
         target: &'a str,
         cases: usize,
@@ -105,123 +313,6 @@ pub enum Event<'a> {
     Finished {
         report: &'a RunReport,
     },
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetInfo {
-    pub url: String,
-    pub embedded: bool,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
-    pub cases: usize,
-    pub requests: usize,
-    pub transport_errors: usize,
-    pub pass: usize,
-    pub fail: usize,
-    pub warn: usize,
-    pub info: usize,
-    pub skip: usize,
-    pub untested: usize,
-    pub findings: usize,
-    pub duration_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequirementVerdict {
-    Pass,
-    Fail,
-    Warn,
-    Info,
-    Skip,
-    Untested,
-}
-
-impl RequirementVerdict {
-    pub fn label(self) -> &'static str {
-        match self {
-            RequirementVerdict::Pass => "PASS",
-            RequirementVerdict::Fail => "FAIL",
-            RequirementVerdict::Warn => "WARN",
-            RequirementVerdict::Info => "INFO",
-            RequirementVerdict::Skip => "SKIP",
-            RequirementVerdict::Untested => "UNTESTED",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RequirementResult {
-    pub id: &'static str,
-    pub citation: String,
-    pub level: &'static str,
-    pub verdict: RequirementVerdict,
-    pub checks: Vec<&'static str>,
-    pub findings: usize,
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingRequest {
-    pub method: String,
-    pub url: String,
-    pub headers: BTreeMap<String, String>,
-    pub body: Value,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingResponse {
-    pub status: Option<u16>,
-    pub headers: BTreeMap<String, String>,
-    pub body: String,
-    pub transport_error: Option<String>,
-}
-
-/// One problem, however many cases showed it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub id: String,
-    pub requirement: &'static str,
-    pub check: &'static str,
-    pub severity: Severity,
-    pub title: String,
-    /// What the smallest case showed.
-    pub detail: String,
-    pub count: usize,
-    pub cases: Vec<String>,
-    pub request: FindingRequest,
-    pub response: FindingResponse,
-    pub curl: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
-    pub version: u32,
-    pub tool: Tool,
-    pub target: TargetInfo,
-    pub profile: Profile,
-    pub seed: u64,
-    pub summary: Summary,
-    pub requirements: Vec<RequirementResult>,
-    pub findings: Vec<Finding>,
-    pub conflicts: Vec<ContractConflict>,
-}
-
-impl RunReport {
-    pub fn has_fail(&self) -> bool {
-        self.summary.fail > 0
-    }
-    pub fn has_warn(&self) -> bool {
-        self.summary.warn > 0
-    }
 }
 
 fn now_secs() -> u64 {
@@ -238,6 +329,24 @@ pub async fn run(
 ) -> Result<RunReport, RunError> {
     match &config.target {
         TargetSpec::Url(url) => run_against(config, url.clone(), false, on_event).await,
+        TargetSpec::Issuer(issuer) => {
+            let found = tokio::select! {
+                found = resolve_issuer(config, issuer) => found?,
+                () = config.stop.grace_over() => {
+                    return Err(RunError::Interrupted { url: issuer.id.clone() })
+                }
+            };
+            on_event(Event::TargetResolved {
+                issuer: &issuer.id,
+                endpoint: found.endpoint.as_str(),
+                metadata: found.metadata.as_str(),
+            });
+            // Judged exactly as `--target` on the endpoint found: the discovery checks derive
+            // their document from the target as usual (an explicit document would turn a
+            // plain-http loopback server's skipped TLS rows into FAILs that `--target` on the
+            // same server does not give).
+            run_against(config, found.endpoint, false, on_event).await
+        }
         TargetSpec::Embedded => {
             // Over TLS, so the transport rows are judged too; the run trusts its generated CA.
             let server = crate::server::start(
@@ -264,6 +373,66 @@ pub async fn run(
     }
 }
 
+/// Reads the issuer's metadata (RFC 8414 §3.1 path insertion, then OpenID Connect Discovery
+/// 1.0 §4) over the run's headers and TLS settings, never its initial access token: the first
+/// 200 JSON object whose `issuer` is exactly the one given (RFC 8414 §3.3) and that names an
+/// absolute http(s) `registration_endpoint` gives the target.
+pub async fn resolve_issuer(config: &RunConfig, issuer: &Issuer) -> Result<Resolved, RunError> {
+    let executor = executor_for(
+        &RunConfig {
+            token: None,
+            ..config.clone()
+        },
+        &issuer.url,
+    )?;
+    let mut tried = Vec::new();
+    for metadata in crate::exec::issuer_metadata_urls(&issuer.url) {
+        let obs = executor.get_document(&metadata).await;
+        match metadata_endpoint(&obs, &issuer.id) {
+            Ok(endpoint) => return Ok(Resolved { endpoint, metadata }),
+            Err(why) => tried.push(format!("GET {metadata}: {why}")),
+        }
+    }
+    Err(RunError::NoIssuerMetadata {
+        issuer: issuer.id.clone(),
+        tried: tried.join("; "),
+    })
+}
+
+/// The registration endpoint a metadata answer gives for `issuer`, or why it gives none.
+fn metadata_endpoint(obs: &Observation, issuer: &str) -> Result<reqwest::Url, String> {
+    let response = match (&obs.response, &obs.transport_error) {
+        (Some(r), _) => r,
+        (None, Some(e)) => return Err(e.message.clone()),
+        (None, None) => return Err("no answer".into()),
+    };
+    if response.status != 200 {
+        return Err(format!("status {}", response.status));
+    }
+    let Some(document) = obs.json_object() else {
+        return Err("status 200 but not a JSON object".into());
+    };
+    match document.get("issuer") {
+        Some(Value::String(found)) if found == issuer => {}
+        Some(Value::String(found)) => {
+            return Err(format!("issuer is \"{found}\", not the given \"{issuer}\""))
+        }
+        Some(other) => return Err(format!("issuer is {other}, not a string")),
+        None => return Err("no issuer".into()),
+    }
+    let raw = match document.get("registration_endpoint") {
+        Some(Value::String(raw)) => raw,
+        Some(other) => return Err(format!("registration_endpoint is {other}, not a string")),
+        None => return Err("no registration_endpoint".into()),
+    };
+    reqwest::Url::parse(raw)
+        .ok()
+        .filter(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        })
+        .ok_or_else(|| format!("registration_endpoint \"{raw}\" is not an absolute http(s) URL"))
+}
+
 async fn run_against(
     config: &RunConfig,
     url: reqwest::Url,
@@ -271,36 +440,59 @@ async fn run_against(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<RunReport, RunError> {
     let began = Instant::now();
-    let schemas = config.profile.schemas()?;
+    let profile = config.profile;
+    let policy = config.policy();
+    let schemas = profile.schemas()?;
     let executor = executor_for(config, &url)?;
     let plan = Plan {
-        profile: config.profile,
+        profile,
         seed: config.seed,
         cases: config.cases,
         has_token: config.token.is_some(),
     };
-    let cases = generate::cases(&plan);
-    let total = cases.len();
+    let selection = config.selection();
+    let mut cases = select::select(&plan, &selection);
+    let finals = select::final_probes(profile, &selection);
+    let total = cases.total() + finals.len();
+    // A focused run judges only its rows: verdicts on others are dropped before they reach
+    // the aggregate, so they make no findings and cost no shrinking.
+    let focus = config.focus.as_ref();
+    let reported = |mut verdicts: Vec<checks::Verdict>| {
+        if let Some(f) = focus {
+            verdicts.retain(|v| f.reports(v.requirement));
+        }
+        verdicts
+    };
     on_event(Event::Started {
         target: url.as_str(),
         cases: total,
     });
 
     // The first case is the baseline: if it cannot get through, nothing else will.
-    let (first, rest) = cases.split_first().ok_or_else(|| RunError::Unreachable {
+    let first = cases.next().ok_or_else(|| RunError::Unreachable {
         url: url.to_string(),
         message: "no cases to send".into(),
     })?;
-    let first_obs = executor.send(first).await;
+    let stop = &config.stop;
+    let first_obs = tokio::select! {
+        obs = executor.send(&first) => obs,
+        () = stop.grace_over() => return Err(RunError::Interrupted { url: url.to_string() }),
+    };
     if let Some(err) = &first_obs.transport_error {
-        if matches!(
-            err.kind,
-            TransportErrorKind::Connect | TransportErrorKind::Timeout
-        ) {
-            return Err(RunError::Unreachable {
-                url: url.to_string(),
-                message: err.message.clone(),
-            });
+        match err.kind {
+            TransportErrorKind::Connect => {
+                return Err(RunError::Unreachable {
+                    url: url.to_string(),
+                    message: err.message.clone(),
+                })
+            }
+            TransportErrorKind::Timeout | TransportErrorKind::Incomplete => {
+                return Err(RunError::Stalled {
+                    url: url.to_string(),
+                    message: err.message.clone(),
+                })
+            }
+            TransportErrorKind::Dropped | TransportErrorKind::Other => {}
         }
     }
     if let Some(resp) = &first_obs.response {
@@ -311,187 +503,157 @@ async fn run_against(
             });
         }
     }
-    on_event(Event::CaseFinished {
-        done: 1,
-        total,
-        case: first,
-    });
-    let (main, finals): (Vec<Case>, Vec<Case>) = rest
-        .iter()
-        .cloned()
-        .partition(|c| c.kind != generate::CaseKind::Final);
-    let mut done = 1;
-    let mut observations = vec![first_obs];
-    let main_obs = executor
-        .run_all(&main, |case, _| {
-            done += 1;
-            on_event(Event::CaseFinished { done, total, case });
-        })
-        .await;
-    observations.extend(main_obs);
-    let final_obs = executor
-        .run_all(&finals, |case, _| {
-            done += 1;
-            on_event(Event::CaseFinished { done, total, case });
-        })
-        .await;
-    observations.extend(final_obs);
-    let mut ordered: Vec<Case> = vec![first.clone()];
-    ordered.extend(main);
-    ordered.extend(finals);
-    let exchanges: Vec<(Case, Observation)> = ordered.into_iter().zip(observations).collect();
 
-    let probes = executor
-        .probe_transport(first, config.discovery.as_ref())
-        .await?;
-
+    // Each exchange is judged as it arrives and folded into the aggregate; only findings'
+    // exemplars outlive it.
     let now = now_secs();
-    let verdicts = collect_verdicts(config, &schemas, &exchanges, &probes, now);
-    let mut shrinker = Shrinker {
-        executor: &executor,
-        profile: config.profile,
-        schemas: &schemas,
-        now,
-        budget: config.shrink_budget,
-    };
-    let mut shrunk = HashMap::new();
-    for (problem, index) in representatives(&verdicts, &exchanges) {
-        let case = &exchanges[index].0;
-        if !Shrinker::shrinkable(case) || shrinker.budget == 0 {
-            continue;
-        }
-        if let Some(smaller) = shrinker.shrink(case, &problem).await {
-            shrunk.insert(problem, smaller);
-        }
-    }
-    let resent = config.shrink_budget - shrinker.budget;
-    let mut report = build_report(
-        config,
-        &url,
-        embedded,
-        &exchanges,
-        &verdicts,
-        &shrunk,
-        began.elapsed(),
-    );
-    report.summary.requests += resent + probes.requests();
-    on_event(Event::Finished { report: &report });
-    Ok(report)
-}
-
-/// For each problem, the index of the smallest case that shows it.
-fn representatives(
-    verdicts: &[(Option<usize>, Verdict)],
-    exchanges: &[(Case, Observation)],
-) -> Vec<(Problem, usize)> {
-    let mut best: Vec<(Problem, usize)> = Vec::new();
-    for (case, v) in verdicts {
-        let (Some(i), Outcome::Flag(_)) = (case, v.outcome) else {
-            continue;
-        };
-        let problem = Problem {
-            requirement: v.requirement,
-            check: v.check,
-            title: v.title.clone(),
-        };
-        let size = |j: usize| exchanges[j].0.request.body.len();
-        match best.iter_mut().find(|(p, _)| *p == problem) {
-            Some((_, j)) if size(*i) < size(*j) => *j = *i,
-            Some(_) => {}
-            None => best.push((problem, *i)),
-        }
-    }
-    best
-}
-
-/// Judges every exchange: per-case checks, then run-wide ones. Verdicts about requirements
-/// outside the profile are dropped.
-pub fn collect_verdicts(
-    config: &RunConfig,
-    schemas: &crate::profile::Schemas,
-    exchanges: &[(Case, Observation)],
-    probes: &TransportProbes,
-    now: u64,
-) -> Vec<(Option<usize>, Verdict)> {
-    let profile = config.profile;
-    let mut verdicts: Vec<(Option<usize>, Verdict)> = Vec::new();
-    for (i, (case, obs)) in exchanges.iter().enumerate() {
+    let mut agg = Aggregate::new(profile);
+    let mut ledger = Ledger::default();
+    let mut tally = Tally::default();
+    let mut done = 0;
+    let mut fold = |case: &Case, obs: &Observation| {
         let ctx = CaseContext {
             profile,
             case,
             observation: obs,
-            schemas,
+            schemas: &schemas,
             now,
+            policy,
         };
-        verdicts.extend(checks::judge_case(&ctx).into_iter().map(|v| (Some(i), v)));
-    }
-    let run_ctx = RunContext {
-        profile,
-        exchanges,
-        probes,
+        agg.add(Some((case, obs)), reported(checks::judge_case(&ctx)));
+        ledger.record(case, obs);
+        tally.count(obs);
+        done += 1;
+        on_event(Event::CaseFinished { done, total, case });
     };
-    verdicts.extend(checks::judge_run(&run_ctx).into_iter().map(|v| (None, v)));
-    verdicts.retain(|(_, v)| spec::requirement(v.requirement).is_some_and(|r| profile.applies(r)));
-    verdicts
+    fold(&first, &first_obs);
+    // Once stopped, nothing new is scheduled and what is in flight gets a grace period.
+    tokio::select! {
+        () = executor.run_stream(cases.take_while(|_| !stop.is_stopped()), &mut fold) => {}
+        () = stop.grace_over() => {}
+    }
+    // Final probes read what the others left behind, so they go once all of those are done.
+    if !stop.is_stopped() {
+        tokio::select! {
+            () = executor.run_stream(finals.into_iter(), &mut fold) => {}
+            () = stop.grace_over() => {}
+        }
+    }
+
+    let probes = if stop.is_stopped() {
+        crate::exec::TransportProbes::none(url.clone())
+    } else {
+        executor
+            .probe_transport(&first, config.discovery.as_ref())
+            .await?
+    };
+    agg.add(
+        None,
+        reported(checks::judge_run(&RunContext {
+            profile,
+            policy,
+            ledger: &ledger,
+            probes: &probes,
+        })),
+    );
+
+    let mut shrinker = Shrinker {
+        executor: &executor,
+        profile,
+        schemas: &schemas,
+        now,
+        policy,
+        budget: config.shrink_budget,
+    };
+    let mut shrunk = HashMap::new();
+    let work: Vec<(Problem, Case)> = agg
+        .shrinkable()
+        .map(|(p, c)| (p.clone(), c.clone()))
+        .collect();
+    for (problem, case) in work {
+        if shrinker.budget == 0 || stop.is_stopped() {
+            break;
+        }
+        if let Some(smaller) = shrinker.shrink(&case, &problem).await {
+            shrunk.insert(problem, smaller);
+        }
+    }
+    let resent = config.shrink_budget - shrinker.budget;
+    let mut report = build_report(config, &url, embedded, &agg, &shrunk, began.elapsed());
+    report.summary.cases = tally.cases;
+    report.summary.requests = tally.cases + resent + probes.requests();
+    report.summary.transport_errors = tally.transport_errors;
+    report.summary.rate_limited = tally.rate_limited;
+    report.summary.truncated = tally.truncated;
+    report.complete = !stop.is_stopped();
+    on_event(Event::Finished { report: &report });
+    Ok(report)
 }
 
-/// Builds the report from judged exchanges; `shrunk` holds the minimal reproduction found
-/// for a problem, shown instead of the smallest generated case.
+/// Counts over every exchange of a run.
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    transport_errors: usize,
+    rate_limited: usize,
+    truncated: usize,
+}
+
+impl Tally {
+    fn count(&mut self, obs: &Observation) {
+        self.cases += 1;
+        self.transport_errors += usize::from(obs.transport_error.is_some());
+        self.rate_limited += obs.rate_limited as usize;
+        self.truncated += usize::from(obs.response.as_ref().is_some_and(|r| r.truncated));
+    }
+}
+
+/// Builds the report from the aggregate; `shrunk` holds the minimal reproduction found for a
+/// problem, shown instead of its exemplar. Counts of what was sent are filled in by the caller.
+/// Public so that the response-path fuzz builds its reports exactly as a run does.
 pub fn build_report(
     config: &RunConfig,
     url: &reqwest::Url,
     embedded: bool,
-    exchanges: &[(Case, Observation)],
-    verdicts: &[(Option<usize>, Verdict)],
+    agg: &Aggregate,
     shrunk: &HashMap<Problem, (Case, Observation)>,
     elapsed: Duration,
 ) -> RunReport {
     let profile = config.profile;
-
+    // Output shows only exemplars and minimal reproductions, so those are the secrets to mask.
     let mut sanitizer = Sanitizer::new(config.show_secrets);
     if let Some(t) = &config.token {
         sanitizer.add_secret(t);
     }
-    for (_, obs) in exchanges.iter().chain(shrunk.values()) {
+    let observations = agg
+        .groups()
+        .iter()
+        .filter_map(|g| g.exemplar.as_ref().map(|e| &e.observation))
+        .chain(shrunk.values().map(|(_, o)| o));
+    for obs in observations {
         if let Some(v) = obs.response.as_ref().and_then(|r| r.json()) {
-            sanitizer.learn_from(&v);
+            sanitizer.learn_from(v);
         }
     }
-
-    let findings = group_findings(
-        verdicts,
-        exchanges,
-        shrunk,
-        &sanitizer,
+    let findings = findings(agg, shrunk, &sanitizer, config.token.is_some());
+    let requirements = requirement_results(
+        profile,
+        agg,
+        &findings,
         config.token.is_some(),
+        config.focus.as_ref(),
     );
-    let requirements = requirement_results(profile, verdicts, &findings, config.token.is_some());
     let mut summary = Summary {
-        cases: exchanges.len(),
-        requests: exchanges.len(),
-        transport_errors: exchanges
-            .iter()
-            .filter(|(_, o)| o.transport_error.is_some())
-            .count(),
         findings: findings.len(),
         duration_ms: elapsed.as_millis() as u64,
         ..Summary::default()
     };
-    for r in &requirements {
-        match r.verdict {
-            RequirementVerdict::Pass => summary.pass += 1,
-            RequirementVerdict::Fail => summary.fail += 1,
-            RequirementVerdict::Warn => summary.warn += 1,
-            RequirementVerdict::Info => summary.info += 1,
-            RequirementVerdict::Skip => summary.skip += 1,
-            RequirementVerdict::Untested => summary.untested += 1,
-        }
-    }
+    count_verdicts(&mut summary, &requirements);
     RunReport {
         version: REPORT_VERSION,
         tool: Tool {
-            name: "dcrcheck",
-            version: env!("CARGO_PKG_VERSION"),
+            name: "dcrcheck".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
         },
         target: TargetInfo {
             url: url.to_string(),
@@ -499,85 +661,48 @@ pub fn build_report(
         },
         profile,
         seed: config.seed,
+        complete: true,
+        insecure: config.insecure,
+        partition: config.partition.map(|p| p.to_string()),
         summary,
         requirements,
         findings,
-        conflicts: profile.conflicts().to_vec(),
+        conflicts: profile.conflicts().iter().map(Into::into).collect(),
+        baseline: None,
     }
 }
 
-fn group_findings(
-    verdicts: &[(Option<usize>, Verdict)],
-    exchanges: &[(Case, Observation)],
+fn findings(
+    agg: &Aggregate,
     shrunk: &HashMap<Problem, (Case, Observation)>,
     sanitizer: &Sanitizer,
     has_token: bool,
 ) -> Vec<Finding> {
-    struct Group<'a> {
-        first: &'a Verdict,
-        severity: Severity,
-        cases: Vec<usize>,
-        count: usize,
-    }
-    let mut order: Vec<(&str, &str, &str)> = Vec::new();
-    let mut groups: HashMap<(&str, &str, &str), Group> = HashMap::new();
-    for (case, v) in verdicts {
-        let Outcome::Flag(severity) = v.outcome else {
-            continue;
-        };
-        let key = (v.requirement, v.check, v.title.as_str());
-        let g = groups.entry(key).or_insert_with(|| {
-            order.push(key);
-            Group {
-                first: v,
-                severity,
-                cases: Vec::new(),
-                count: 0,
-            }
-        });
-        g.severity = g.severity.min(severity);
-        g.count += 1;
-        if let Some(i) = case {
-            g.cases.push(*i);
-        }
-    }
-    let mut findings: Vec<Finding> = order
-        .into_iter()
-        .filter_map(|key| groups.remove(&key))
+    let mut findings: Vec<Finding> = agg
+        .groups()
+        .iter()
         .map(|g| {
-            // The smallest request that shows the problem is the one worth reading.
-            let smallest = g
-                .cases
-                .iter()
-                .copied()
-                .min_by_key(|i| exchanges[*i].0.request.body.len());
-            let detail = smallest
-                .and_then(|i| {
-                    verdicts.iter().find(|(c, v)| {
-                        *c == Some(i)
-                            && v.requirement == g.first.requirement
-                            && v.check == g.first.check
-                            && v.title == g.first.title
-                    })
-                })
-                .map_or_else(|| g.first.detail.clone(), |(_, v)| v.detail.clone());
-            let problem = Problem {
-                requirement: g.first.requirement,
-                check: g.first.check,
-                title: g.first.title.clone(),
-            };
-            let mut detail = detail;
-            let (request, response, curl) = match (shrunk.get(&problem), smallest) {
-                (Some((case, obs)), Some(i)) => {
+            let mut detail = g
+                .exemplar
+                .as_ref()
+                .map_or_else(|| g.detail.clone(), |e| e.detail.clone());
+            let exemplar = shrunk
+                .get(&g.problem)
+                .map(|(case, _)| &case.id)
+                .or(g.exemplar.as_ref().map(|e| &e.case.id))
+                .cloned()
+                .unwrap_or_default();
+            let (request, response, curl) = match (shrunk.get(&g.problem), &g.exemplar) {
+                (Some((case, obs)), Some(e)) => {
                     detail = format!(
                         "{detail} (minimal reproduction: {} bytes, shrunk from {} bytes of {})",
                         case.request.body.len(),
-                        exchanges[i].0.request.body.len(),
-                        exchanges[i].0.id
+                        e.case.request.body.len(),
+                        e.case.id
                     );
                     describe(case, obs, sanitizer, has_token)
                 }
-                (None, Some(i)) => describe(&exchanges[i].0, &exchanges[i].1, sanitizer, has_token),
+                (None, Some(e)) => describe(&e.case, &e.observation, sanitizer, has_token),
                 (_, None) => (
                     FindingRequest {
                         method: String::new(),
@@ -596,36 +721,60 @@ fn group_findings(
             };
             Finding {
                 id: String::new(),
-                requirement: g.first.requirement,
-                check: g.first.check,
+                requirement: g.problem.requirement.into(),
+                check: g.problem.check.into(),
                 severity: g.severity,
-                title: sanitizer.text(&g.first.title),
+                title: sanitizer.text(&g.title),
                 detail: sanitizer.text(&detail),
                 count: g.count,
-                cases: g
-                    .cases
-                    .iter()
-                    .take(CASES_PER_FINDING)
-                    .map(|i| exchanges[*i].0.id.clone())
-                    .collect(),
+                cases: g.cases.clone(),
+                exemplar,
+                kind: g.problem.kind.clone(),
                 request,
                 response,
                 curl,
             }
         })
         .collect();
+    number_findings(&mut findings);
+    findings
+}
+
+/// Puts findings in report order (worst first, then by requirement, check and title) and
+/// numbers them F1, F2... in that order. A run and a merge of shards both number this way, so
+/// a finding's id depends only on the findings, not on which shard found what.
+pub fn number_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.severity, a.requirement, a.check, &a.title).cmp(&(
+        (a.severity, &a.requirement, &a.check, &a.title).cmp(&(
             b.severity,
-            b.requirement,
-            b.check,
+            &b.requirement,
+            &b.check,
             &b.title,
         ))
     });
     for (i, f) in findings.iter_mut().enumerate() {
         f.id = format!("F{}", i + 1);
     }
-    findings
+}
+
+/// Sets the summary's per-verdict counts from the requirement rows.
+pub fn count_verdicts(summary: &mut Summary, rows: &[RequirementResult]) {
+    summary.pass = 0;
+    summary.fail = 0;
+    summary.warn = 0;
+    summary.info = 0;
+    summary.skip = 0;
+    summary.untested = 0;
+    for r in rows {
+        match r.verdict {
+            RequirementVerdict::Pass => summary.pass += 1,
+            RequirementVerdict::Fail => summary.fail += 1,
+            RequirementVerdict::Warn => summary.warn += 1,
+            RequirementVerdict::Info => summary.info += 1,
+            RequirementVerdict::Skip => summary.skip += 1,
+            RequirementVerdict::Untested => summary.untested += 1,
+        }
+    }
 }
 
 fn describe(
@@ -654,7 +803,8 @@ fn describe(
     let response = match &obs.response {
         Some(r) => {
             let mut text = match r.json() {
-                Some(mut v) => {
+                Some(v) => {
+                    let mut v = v.clone();
                     sanitizer.json(&mut v);
                     v.to_string()
                 }
@@ -687,45 +837,34 @@ fn describe(
 
 fn requirement_results(
     profile: Profile,
-    verdicts: &[(Option<usize>, Verdict)],
+    agg: &Aggregate,
     findings: &[Finding],
     has_token: bool,
+    focus: Option<&Focus>,
 ) -> Vec<RequirementResult> {
     spec::REQUIREMENTS
         .iter()
-        .filter(|r| profile.applies(r))
+        .filter(|r| profile.applies(r) && focus.is_none_or(|f| f.reports(r.id)))
         .map(|r| {
-            let mine: Vec<&Verdict> = verdicts
-                .iter()
-                .map(|(_, v)| v)
-                .filter(|v| v.requirement == r.id)
-                .collect();
-            let worst = mine
-                .iter()
-                .filter_map(|v| match v.outcome {
-                    Outcome::Flag(s) => Some(s),
-                    _ => None,
-                })
-                .min();
-            let passed = mine.iter().any(|v| v.outcome == Outcome::Pass);
+            let state = agg.row(r.id).cloned().unwrap_or_default();
             let static_checks = checks::covering_checks(r.id);
-            let (verdict, reason) = match (worst, passed) {
+            let (verdict, reason) = match (state.worst, state.passed) {
                 (Some(Severity::Fail), _) => (RequirementVerdict::Fail, None),
                 (Some(Severity::Warn), _) => (RequirementVerdict::Warn, None),
                 (Some(Severity::Info), _) => (RequirementVerdict::Info, None),
                 (None, true) => (RequirementVerdict::Pass, None),
                 // A check that said why it could not judge gives the reason.
-                (None, false) => match mine.iter().find(|v| v.outcome == Outcome::Skip) {
-                    Some(v) => (RequirementVerdict::Skip, Some(v.title.clone())),
+                (None, false) => match state.skip_reason {
+                    Some(reason) => (RequirementVerdict::Skip, Some(reason)),
                     None => untested_reason(r, has_token, &static_checks),
                 },
             };
             RequirementResult {
-                id: r.id,
+                id: r.id.into(),
                 citation: r.citation(),
-                level: r.level.as_str(),
+                level: r.level.as_str().into(),
                 verdict,
-                checks: static_checks,
+                checks: static_checks.iter().map(|c| c.to_string()).collect(),
                 findings: findings.iter().filter(|f| f.requirement == r.id).count(),
                 reason,
             }
@@ -764,6 +903,8 @@ fn executor_for(config: &RunConfig, url: &reqwest::Url) -> Result<Executor, RunE
             headers: config.headers.clone(),
             token: config.token.clone(),
             ca_cert_pem: config.ca_cert.clone(),
+            client_identity: config.client_identity.clone(),
+            insecure: config.insecure,
         },
         config.exec,
     )?)

@@ -80,6 +80,17 @@ impl Sanitizer {
         }
     }
 
+    /// Masks every known secret inside the strings of a JSON value, leaving member names and
+    /// the other values as they are (for outputs that mask secret members their own way).
+    pub fn strings(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => *s = self.text(s),
+            Value::Array(a) => a.iter_mut().for_each(|v| self.strings(v)),
+            Value::Object(m) => m.values_mut().for_each(|v| self.strings(v)),
+            _ => {}
+        }
+    }
+
     /// Masks every known secret in free text.
     pub fn text(&self, s: &str) -> String {
         if self.show {

@@ -19,12 +19,13 @@ const PER_PROBLEM: usize = 80;
 /// Single elements of an array tried on their own.
 const ARRAY_PICKS: usize = 8;
 
-/// What identifies "the same problem": one check's verdict on one requirement, by title.
+/// What identifies "the same problem": one check's verdict on one requirement, of one kind
+/// (see [`Verdict::kind`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     pub requirement: &'static str,
     pub check: &'static str,
-    pub title: String,
+    pub kind: String,
 }
 
 impl Problem {
@@ -32,7 +33,7 @@ impl Problem {
         matches!(v.outcome, Outcome::Flag(_))
             && v.requirement == self.requirement
             && v.check == self.check
-            && v.title == self.title
+            && v.kind == self.kind
     }
 }
 
@@ -41,6 +42,7 @@ pub struct Shrinker<'a> {
     pub profile: Profile,
     pub schemas: &'a Schemas,
     pub now: u64,
+    pub policy: checks::Policy,
     /// Requests left.
     pub budget: usize,
 }
@@ -66,7 +68,10 @@ impl Shrinker<'_> {
             let mut improved = false;
             // 1. Drop optional members.
             let keys: Vec<String> = current.keys().cloned().collect();
-            for key in keys.iter().filter(|k| !required.contains(&k.as_str())) {
+            for key in keys
+                .iter()
+                .filter(|k| !required.contains(&k.as_str()) && !case.trigger.contains(k))
+            {
                 let mut candidate = current.clone();
                 candidate.remove(key);
                 if let Some(hit) = self.try_candidate(case, problem, &candidate).await {
@@ -80,6 +85,9 @@ impl Shrinker<'_> {
                 let Some(base) = baseline.get(*key) else {
                     continue;
                 };
+                if case.trigger.iter().any(|t| t == key) {
+                    continue;
+                }
                 if current.get(*key) == Some(base) {
                     continue;
                 }
@@ -95,7 +103,7 @@ impl Shrinker<'_> {
             let arrays: Vec<(String, Vec<Value>)> = current
                 .iter()
                 .filter_map(|(k, v)| Some((k.clone(), v.as_array()?.clone())))
-                .filter(|(_, a)| a.len() > 1)
+                .filter(|(k, a)| a.len() > 1 && !case.trigger.contains(k))
                 .collect();
             for (key, items) in arrays {
                 for item in items.iter().take(ARRAY_PICKS) {
@@ -117,7 +125,10 @@ impl Shrinker<'_> {
                 // string already bisected to its edge would only be bisected again.
                 let at_baseline =
                     required.contains(&key.as_str()) && baseline.get(&key) == Some(&value);
-                if at_baseline || settled.iter().any(|(k, v)| *k == key && *v == value) {
+                if at_baseline
+                    || case.trigger.contains(&key)
+                    || settled.iter().any(|(k, v)| *k == key && *v == value)
+                {
                     continue;
                 }
                 if let Some((candidate, hit)) = self.shorten(case, problem, &current, &key).await {
@@ -190,6 +201,15 @@ impl Shrinker<'_> {
         if self.budget == 0 {
             return None;
         }
+        // The members the mutation set stay as it set them (or absent, if it removed them).
+        let original = case.request.body.json_object();
+        if case
+            .trigger
+            .iter()
+            .any(|k| original.and_then(|o| o.get(k)) != body.get(k))
+        {
+            return None;
+        }
         let value = Value::Object(body.clone());
         // A simpler payload must stay what the case was: valid stays valid, and a mutation
         // stays rejected where it was made.
@@ -211,6 +231,7 @@ impl Shrinker<'_> {
             observation: &observation,
             schemas: self.schemas,
             now: self.now,
+            policy: self.policy,
         };
         let still = checks::judge_case(&ctx).iter().any(|v| problem.matches(v));
         still.then_some((candidate, observation))

@@ -148,6 +148,11 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Profile::Rfc7591,
     ),
     (
+        "registration_is_self_consistent",
+        Defect::CamelCaseGrantTypes,
+        Profile::Rfc7591,
+    ),
+    (
         "client_secrets_have_128_bits",
         Defect::ShortSecret,
         Profile::Rfc7591,

@@ -222,3 +222,26 @@ async fn band_defects_shrink_to_the_trigger_at_the_band_edge() {
         assert!(p.keys().any(|k| k.contains('#')), "seed {seed}: {p:?}");
     }
 }
+
+/// A finding's identity is typed (requirement, check, kind), not its wording: the fixture and
+/// the mutation that register a plain-http remote redirect URI have different titles but
+/// change the same member, so they are one finding with both cases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_problem_is_one_finding_whatever_its_title() {
+    let report = run_against_server(
+        Profile::Rfc7591,
+        1,
+        DEFAULT_CASES,
+        &[Defect::AcceptHttpRedirect],
+    )
+    .await;
+    let on_row: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.requirement == "R7591-5-c" && f.check == "invalid_request_is_not_registered")
+        .collect();
+    assert_eq!(on_row.len(), 1, "{on_row:#?}");
+    let cases = &on_row[0].cases;
+    assert!(cases.iter().any(|c| c.starts_with("fixture-")), "{cases:?}");
+    assert!(cases.iter().any(|c| c.starts_with("mut-")), "{cases:?}");
+}

@@ -39,8 +39,11 @@ async fn clean_reference_server_has_no_fail_and_no_warn_in_any_profile() {
 async fn same_seed_gives_the_same_cases_and_verdicts() {
     let a = run_against_server(Profile::Rfc7591, 99, 60, &[]).await;
     let b = run_against_server(Profile::Rfc7591, 99, 60, &[]).await;
-    let verdicts = |r: &dcrcheck::run::RunReport| -> Vec<(&'static str, RequirementVerdict)> {
-        r.requirements.iter().map(|q| (q.id, q.verdict)).collect()
+    let verdicts = |r: &dcrcheck::run::RunReport| -> Vec<(String, RequirementVerdict)> {
+        r.requirements
+            .iter()
+            .map(|q| (q.id.clone(), q.verdict))
+            .collect()
     };
     assert_eq!(a.summary.cases, b.summary.cases);
     assert_eq!(verdicts(&a), verdicts(&b));

@@ -78,9 +78,7 @@ fn every_mutation_is_made_at_least_once_even_with_a_small_budget() {
         });
         for m in MUTATIONS.iter().filter(|m| m.applies_to(*profile)) {
             assert!(
-                cases
-                    .iter()
-                    .any(|c| c.id.starts_with(&format!("mut-{}-", m.name))),
+                cases.iter().any(|c| c.mutation == Some(m.name)),
                 "{profile}: mutation {} never made",
                 m.name
             );
@@ -102,4 +100,16 @@ fn the_same_seed_gives_the_same_cases() {
     let other =
         serde_json::to_string(&generate::cases(&Plan { seed: 1235, ..plan })).expect("serialize");
     assert_ne!(a, other, "a different seed must give different cases");
+}
+
+/// A case's family is its id without the counter (what replay and explain group on).
+#[test]
+fn case_families_drop_the_counter_only() {
+    use dcrcheck::generate::case_family;
+    assert_eq!(
+        case_family("mut-redirect-fragment-0031"),
+        "mut-redirect-fragment"
+    );
+    assert_eq!(case_family("valid-0007"), "valid");
+    assert_eq!(case_family("probe-baseline"), "probe-baseline");
 }

@@ -1,6 +1,8 @@
-//! dcrcheck against node-oidc-provider (installed from npm and started on 127.0.0.1 by
-//! `.ci/run`): the per-requirement verdict table is an insta snapshot, so any change in what
-//! dcrcheck says about a real server shows up in review. Triage: docs/real-servers.md.
+//! dcrcheck against real DCR servers nobody here wrote (installed from npm and PyPI with
+//! pinned versions and started on 127.0.0.1 by `.ci/run` through `targets/serve.sh`): each
+//! server's per-requirement verdict table is an insta snapshot, so any change in what dcrcheck
+//! says about a real server shows up in review. Triage, with the sentence behind every FAIL and
+//! WARN: docs/real-servers.md.
 
 use dcrcheck::profile::Profile;
 use dcrcheck::run::{RunConfig, RunReport, TargetSpec};
@@ -15,7 +17,7 @@ async fn run(url: &str, profile: Profile, token: Option<String>) -> RunReport {
     config.token = token;
     dcrcheck::run::run(&config, &mut |_| {})
         .await
-        .expect("run against node-oidc-provider")
+        .expect("run against a real server")
 }
 
 fn table(title: &str, report: &RunReport) -> String {
@@ -58,4 +60,51 @@ async fn node_oidc_provider_verdicts_match_the_snapshot() {
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s.bind(|| insta::assert_snapshot!("node_oidc_provider_verdicts", text));
+}
+
+/// One open-registration target started by `.ci/run` (`DCRCHECK_TARGET_<NAME>` holds its
+/// registration endpoint URL): rfc7591 and oidc verdict tables against `real_<name>_verdicts`.
+async fn target_verdicts_match_the_snapshot(name: &str) {
+    let var = format!(
+        "DCRCHECK_TARGET_{}",
+        name.to_ascii_uppercase().replace('-', "_")
+    );
+    let Some(url) = env(&var) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must start {name} (see .ci/run and targets/serve.sh)"
+        );
+        eprintln!("skipped: {var} is not set (targets/serve.sh start {name})");
+        return;
+    };
+    let mut text = String::new();
+    for profile in [Profile::Rfc7591, Profile::Oidc] {
+        let report = run(&url, profile, None).await;
+        text.push_str(&table(&format!("{name}, {profile}"), &report));
+    }
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    let snapshot = format!("real_{}_verdicts", name.replace('-', "_"));
+    s.bind(|| insta::assert_snapshot!(snapshot, text));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authlib_verdicts_match_the_snapshot() {
+    target_verdicts_match_the_snapshot("authlib").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_ts_sdk_verdicts_match_the_snapshot() {
+    target_verdicts_match_the_snapshot("mcp-ts-sdk").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_python_sdk_verdicts_match_the_snapshot() {
+    target_verdicts_match_the_snapshot("mcp-python-sdk").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn better_auth_verdicts_match_the_snapshot() {
+    target_verdicts_match_the_snapshot("better-auth").await;
 }

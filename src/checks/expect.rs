@@ -14,6 +14,8 @@ pub const VALID_REQUEST_IS_REGISTERED: Check = Check {
     name: "valid_request_is_registered",
     requirements: &[
         "R7591-3-a",
+        "R7591-3-e",
+        "OIDCR-3-a",
         "R7591-2-a",
         "R7591-2.2-a",
         "R6749-3.1.2-c",
@@ -28,11 +30,17 @@ fn valid_request_is_registered(ctx: &CaseContext, out: &mut Out) {
         Expectation::Register => {
             if ctx.registered() {
                 ctx.pass_case_requirements(out);
+                // Without a token, a registered baseline shows open registration (RFC 7591
+                // §3 SHOULD); a baseline refused for lack of one stops the run before judging.
+                if !ctx.policy.has_token && ctx.case.id == "probe-baseline" {
+                    out.pass(open_registration_row(ctx));
+                }
             } else if ctx.refused() {
                 let code = error_code(ctx).unwrap_or_else(|| "no error code".into());
-                out.flag(
+                out.flag_kind(
                     ctx.case.severity,
                     req,
+                    format!("refused:{}", subject(ctx)),
                     format!("{} was refused", ctx.case.title),
                     format!("status {} ({code})", ctx.status().unwrap_or_default()),
                 );
@@ -69,9 +77,10 @@ fn invalid_request_is_not_registered(ctx: &CaseContext, out: &mut Out) {
     match &ctx.case.expectation {
         Expectation::Reject { .. } => {
             if ctx.registered() {
-                out.flag(
+                out.flag_kind(
                     ctx.case.severity,
                     req,
+                    format!("registered:{}", subject(ctx)),
                     format!("{} was registered", ctx.case.title),
                     format!("status {}", ctx.status().unwrap_or_default()),
                 );
@@ -81,12 +90,14 @@ fn invalid_request_is_not_registered(ctx: &CaseContext, out: &mut Out) {
         }
         Expectation::RejectOrSubstitute { substitution, .. } => {
             if ctx.registered() {
-                let body = ctx.body().unwrap_or_default();
-                match substitution_problem(ctx, substitution, &body) {
+                let empty = Map::new();
+                let body = ctx.body().unwrap_or(&empty);
+                match substitution_problem(ctx, substitution, body) {
                     None => ctx.pass_case_requirements(out),
-                    Some(problem) => out.flag(
+                    Some(problem) => out.flag_kind(
                         ctx.case.severity,
                         req,
+                        format!("registered:{}", subject(ctx)),
                         format!("{} was registered", ctx.case.title),
                         problem,
                     ),
@@ -97,6 +108,35 @@ fn invalid_request_is_not_registered(ctx: &CaseContext, out: &mut Out) {
         }
         _ => {}
     }
+}
+
+/// What a case changed, as structured data: the members a mutation set, or for a probe or
+/// fixture the members that differ from the baseline request B0 (`-name` for one it left
+/// out), or the media type of a body that is not a JSON object. A mutation and a fixture that
+/// change the same member the same way are one problem, whatever their titles say.
+fn subject(ctx: &CaseContext) -> String {
+    if !ctx.case.trigger.is_empty() {
+        return ctx.case.trigger.join(",");
+    }
+    let Some(sent) = ctx.sent() else {
+        return format!(
+            "body:{}",
+            ctx.case.request.content_type.as_deref().unwrap_or("none")
+        );
+    };
+    let base = crate::generate::valid::baseline(ctx.profile);
+    let mut members: Vec<String> = sent
+        .iter()
+        .filter(|(k, v)| base.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(
+            base.keys()
+                .filter(|k| !sent.contains_key(*k))
+                .map(|k| format!("-{k}")),
+        )
+        .collect();
+    members.sort();
+    members.join(",")
 }
 
 /// Why a 201 is not an acceptable substitution, or `None` if it is.
@@ -144,17 +184,10 @@ fn substitution_problem(
             })
         }
         Substitution::ConsistentGrants => {
-            let grants = effective_grants(body);
-            let responses = body
-                .get(RESPONSE_TYPES)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_else(|| vec!["code".to_string()]);
+            // An absent member is not read as its default: the pair is judged only when the
+            // response shows both (RFC 7591 §2.1 defaults may not agree with each other).
+            let grants = string_list(body, GRANT_TYPES)?;
+            let responses = string_list(body, RESPONSE_TYPES)?;
             inconsistency(ctx.profile.is_oidc(), &grants, &responses)
         }
         Substitution::NotBothJwks => (body.contains_key(JWKS) && body.contains_key(JWKS_URI))
@@ -172,7 +205,74 @@ fn substitution_problem(
                     .map(|m| format!("a key with the private member '{m}' was registered"))
             })
         }
+        Substitution::NoUnsignedFrontChannelIdTokens => {
+            let alg = body.get(ID_TOKEN_SIGNED_RESPONSE_ALG)?.as_str()?;
+            let responses = string_list(body, RESPONSE_TYPES)?;
+            let front = responses
+                .iter()
+                .find(|r| r.split(' ').any(|w| w == "id_token"))?;
+            (alg == "none").then(|| {
+                format!("id_token_signed_response_alg none registered with response type '{front}'")
+            })
+        }
+        Substitution::NoWebImplicitOnLocalhost => {
+            if let Some(replaced) = redirect_uris_replaced(ctx, body) {
+                return Some(replaced);
+            }
+            let web = body
+                .get(APPLICATION_TYPE)
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == "web");
+            let implicit = effective_grants(body).iter().any(|g| g == GRANT_IMPLICIT);
+            let uris = string_list(body, REDIRECT_URIS)?;
+            let bad = uris.iter().find(|u| {
+                url::Url::parse(u)
+                    .is_ok_and(|u| u.scheme() != "https" || u.host_str() == Some("localhost"))
+            })?;
+            (web && implicit)
+                .then(|| format!("web client using implicit registered with redirect URI {bad}"))
+        }
+        Substitution::NativeRedirectsConform => {
+            if let Some(replaced) = redirect_uris_replaced(ctx, body) {
+                return Some(replaced);
+            }
+            let native = body.get(APPLICATION_TYPE).and_then(Value::as_str) == Some("native");
+            let uris = string_list(body, REDIRECT_URIS)?;
+            let bad = uris.iter().find(|u| {
+                url::Url::parse(u).is_ok_and(|u| match u.scheme() {
+                    "https" => true,
+                    "http" => !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")),
+                    _ => false,
+                })
+            })?;
+            native.then(|| format!("native client registered with redirect URI {bad}"))
+        }
+        Substitution::EncPairedWithAlg { enc, alg } => {
+            let e = body.get(*enc)?;
+            (!body.contains_key(*alg))
+                .then(|| format!("{enc} registered as {} without {alg}", short(e)))
+        }
     }
+}
+
+/// Under OIDC, redirect_uris may be refused but never replaced (OIDC §3.2).
+fn redirect_uris_replaced(ctx: &CaseContext, body: &Map<String, Value>) -> Option<String> {
+    if !ctx.profile.is_oidc() {
+        return None;
+    }
+    let sent = ctx.sent().and_then(|s| s.get(REDIRECT_URIS))?;
+    (body.get(REDIRECT_URIS) != Some(sent))
+        .then(|| "redirect_uris registered other than as requested".to_string())
+}
+
+/// A member of a response as a list of strings, if it is an array.
+pub(crate) fn string_list(body: &Map<String, Value>, member: &str) -> Option<Vec<String>> {
+    body.get(member).and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect()
+    })
 }
 
 /// Grant types a response registers, with RFC 7591's default when the member is absent.
@@ -270,17 +370,18 @@ fn refusal_uses_expected_error_code(ctx: &CaseContext, out: &mut Out) {
     if codes.is_empty() || ctx.status() != Some(400) {
         return;
     }
-    let req = if ctx.profile.is_oidc() {
-        "OIDCR-3.3-a"
+    // OIDC §3.3: "Other error codes MAY be used", so an unexpected one is INFO there.
+    let (req, severity) = if ctx.profile.is_oidc() {
+        ("OIDCR-3.3-a", Severity::Info)
     } else {
-        "R7591-3.2.2-e"
+        ("R7591-3.2.2-e", Severity::Warn)
     };
     let Some(code) = error_code(ctx) else { return };
     if codes.contains(&code.as_str()) {
         out.pass(req);
     } else {
         out.flag(
-            Severity::Warn,
+            severity,
             req,
             format!("registration error uses the code '{code}'"),
             format!("{}: expected {}", ctx.case.title, codes.join(" or ")),
@@ -290,46 +391,79 @@ fn refusal_uses_expected_error_code(ctx: &CaseContext, out: &mut Out) {
 
 pub const UNAUTHORIZED_WITHOUT_VALID_TOKEN: Check = Check {
     name: "unauthorized_without_valid_token",
-    requirements: &["R7591-3-d", "R7591-3.2.2-f"],
+    requirements: &["R7591-3-d", "R7591-3.2.2-f", "R7591-3-e", "OIDCR-3-a"],
     kind: Kind::Case(unauthorized_without_valid_token),
 };
 
+/// With a token configured, the same request without it (or with a wrong one). Registering it
+/// is open registration, which RFC 7591 §3 recommends: INFO, or FAIL when the user said the
+/// deployment requires a token. Refusing it must carry the RFC 6750 §3 challenge.
 fn unauthorized_without_valid_token(ctx: &CaseContext, out: &mut Out) {
     if ctx.case.expectation != Expectation::Unauthorized {
         return;
     }
     let Some(resp) = ctx.response() else { return };
-    let req = ctx.case_requirement();
+    let omitted = ctx.case.request.auth == crate::generate::Auth::Omit;
     if ctx.registered() {
-        out.fail(
-            req,
-            "a registration without a valid initial access token was accepted",
-            ctx.case.title.clone(),
-        );
+        let (title, open) = if omitted {
+            (
+                "a registration without an initial access token was accepted",
+                true,
+            )
+        } else {
+            (
+                "a registration with a wrong initial access token was accepted",
+                false,
+            )
+        };
+        out.fail("R7591-3-d", title, ctx.case.title.clone());
+        if open {
+            out.pass(open_registration_row(ctx));
+        }
         return;
     }
+    // The user runs with a token, so a protected endpoint is what they deploy: recorded, not
+    // judged (RFC 7591 §3 also lets the endpoint be a protected resource).
+    if omitted && matches!(resp.status, 401 | 403) {
+        out.flag(
+            Severity::Info,
+            open_registration_row(ctx),
+            "registration needs an initial access token",
+            "RFC 7591 §3: the endpoint SHOULD allow registration requests with no initial access token",
+        );
+    }
+    out.pass("R7591-3-d");
     if resp.status != 401 {
         out.flag(
             Severity::Warn,
-            req,
+            "R7591-3.2.2-f",
             format!(
                 "a missing or wrong initial access token is answered with {}",
                 resp.status
             ),
-            "RFC 6750 §3 answers 401".to_string(),
+            "RFC 6750 §3.1: invalid_token SHOULD be answered with 401",
         );
-        return;
     }
     let challenge = resp.header("www-authenticate").unwrap_or_default();
-    if !challenge.to_ascii_lowercase().starts_with("bearer") {
-        out.flag(
-            Severity::Warn,
-            "R7591-3-d",
-            "401 without a WWW-Authenticate: Bearer challenge",
-            format!("{}: WWW-Authenticate {challenge:?}", ctx.case.title),
-        );
+    if challenge.to_ascii_lowercase().starts_with("bearer") {
+        out.pass("R7591-3.2.2-f");
     } else {
-        out.pass(req);
+        out.fail(
+            "R7591-3.2.2-f",
+            "refused for lack of a valid token without a WWW-Authenticate: Bearer challenge",
+            format!(
+                "{}: status {}, WWW-Authenticate {challenge:?}",
+                ctx.case.title, resp.status
+            ),
+        );
+    }
+}
+
+fn open_registration_row(ctx: &CaseContext) -> &'static str {
+    if ctx.profile.is_oidc() {
+        "OIDCR-3-a"
+    } else {
+        "R7591-3-e"
     }
 }
 
@@ -343,11 +477,11 @@ pub const NO_SERVER_ERROR: Check = Check {
 /// own row (R7591-3.1-a says a 5xx for a non-object body is a FAIL); otherwise a valid request
 /// is owed a 201 (§3.2) and an invalid one a 400 (§3.2.2).
 fn answer_requirement(ctx: &CaseContext) -> &'static str {
-    if matches!(
-        ctx.case.kind,
-        crate::generate::CaseKind::Probe | crate::generate::CaseKind::Fixture
-    ) {
-        ctx.case_requirement()
+    // R7591-3.1-a is the one row about how a body that is not a JSON object is answered;
+    // every other 5xx, redirect or lost answer belongs to the rows that define the answers
+    // (a 5xx for deep nesting is not a metadata-handling finding).
+    if ctx.case.requirements.first() == Some(&"R7591-3.1-a") {
+        "R7591-3.1-a"
     } else if ctx.expects_refusal() {
         "R7591-3.2.2-a"
     } else {

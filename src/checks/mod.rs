@@ -6,6 +6,7 @@
 
 mod error_body;
 mod expect;
+pub mod rulebook;
 mod run_wide;
 mod success;
 mod tls;
@@ -18,13 +19,20 @@ use crate::generate::{Case, Method};
 use crate::profile::{Profile, Schemas};
 use crate::spec::Severity;
 
+pub use rulebook::Policy;
+pub use run_wide::Ledger;
+
 /// What one check concluded about one requirement for one case (or for the run).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub check: &'static str,
     pub requirement: &'static str,
     pub outcome: Outcome,
-    /// Stable wording, the same for every case that shows the problem (findings group on it).
+    /// What identifies the problem within its check and row, built from structured data (the
+    /// outcome and the members a case changed), never from wording: findings group on
+    /// (requirement, check, kind), so rewording a title changes no grouping or shrinking.
+    pub kind: String,
+    /// How the report names the problem.
     pub title: String,
     /// What this case showed.
     pub detail: String,
@@ -46,6 +54,7 @@ pub struct CaseContext<'a> {
     pub schemas: &'a Schemas,
     /// Harness clock, seconds since the epoch, when the response arrived.
     pub now: u64,
+    pub policy: Policy,
 }
 
 impl CaseContext<'_> {
@@ -55,12 +64,22 @@ impl CaseContext<'_> {
     pub fn status(&self) -> Option<u16> {
         self.response().map(|r| r.status)
     }
-    pub fn body(&self) -> Option<Map<String, Value>> {
+    pub fn body(&self) -> Option<&Map<String, Value>> {
         self.observation.json_object()
     }
     /// The JSON object the case sent, if it sent one.
     pub fn sent(&self) -> Option<&Map<String, Value>> {
         self.case.request.body.json_object()
+    }
+    /// The response body was longer than `--body-cap` and was cut: checks that need the whole
+    /// body cannot judge it.
+    pub fn truncated(&self) -> bool {
+        self.response().is_some_and(|r| r.truncated)
+    }
+    /// The server answered 429 even after the retries: a rate limit (RFC 7591 §3 allows one),
+    /// which says nothing about the request.
+    pub fn rate_limited(&self) -> bool {
+        self.status() == Some(429)
     }
     /// The server registered a client: a 2xx to a POST whose body is not an error.
     pub fn registered(&self) -> bool {
@@ -72,12 +91,7 @@ impl CaseContext<'_> {
     }
     /// The case's first requirement that applies under the profile.
     pub fn case_requirement(&self) -> &'static str {
-        self.case
-            .requirements
-            .iter()
-            .copied()
-            .find(|id| crate::spec::requirement(id).is_some_and(|r| self.profile.applies(r)))
-            .unwrap_or("R7591-3-a")
+        self.case.row(self.profile).map_or("R7591-3-a", |r| r.id)
     }
     /// Passes every requirement of the case that applies under the profile.
     pub fn pass_case_requirements(&self, out: &mut Out) {
@@ -100,21 +114,37 @@ impl CaseContext<'_> {
 /// Everything a run-wide check may read.
 pub struct RunContext<'a> {
     pub profile: Profile,
-    pub exchanges: &'a [(Case, Observation)],
+    /// What the run recorded for these checks as it streamed.
+    pub ledger: &'a Ledger,
     /// What the transport probes (plain http, TLS 1.2, discovery) saw.
     pub probes: &'a TransportProbes,
+    pub policy: Policy,
 }
 
-/// Collects verdicts for one check.
+/// Collects verdicts for one check, graded by the rulebook: a flag is never more severe than
+/// [`rulebook::ceiling`] allows for its requirement.
 pub struct Out<'v> {
     check: &'static str,
+    profile: Profile,
+    policy: Policy,
     verdicts: &'v mut Vec<Verdict>,
 }
 
 impl Out<'_> {
     pub fn pass(&mut self, requirement: &'static str) {
-        self.push(requirement, Outcome::Pass, String::new(), String::new());
+        self.pass_with(requirement, String::new());
     }
+    /// A PASS that says what it rests on.
+    pub fn pass_with(&mut self, requirement: &'static str, detail: String) {
+        self.push(
+            requirement,
+            Outcome::Pass,
+            String::new(),
+            String::new(),
+            detail,
+        );
+    }
+    /// A flag whose title is its identity: for titles that do not vary between cases.
     pub fn flag(
         &mut self,
         severity: Severity,
@@ -122,9 +152,22 @@ impl Out<'_> {
         title: impl Into<String>,
         detail: impl Into<String>,
     ) {
+        let title = title.into();
+        self.flag_kind(severity, requirement, title.clone(), title, detail);
+    }
+    /// A flag identified by `kind` while its title names the case.
+    pub fn flag_kind(
+        &mut self,
+        severity: Severity,
+        requirement: &'static str,
+        kind: String,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(
             requirement,
             Outcome::Flag(severity),
+            kind,
             title.into(),
             detail.into(),
         );
@@ -138,13 +181,33 @@ impl Out<'_> {
         self.flag(Severity::Fail, requirement, title, detail);
     }
     pub fn skip(&mut self, requirement: &'static str, reason: impl Into<String>) {
-        self.push(requirement, Outcome::Skip, reason.into(), String::new());
+        self.push(
+            requirement,
+            Outcome::Skip,
+            String::new(),
+            reason.into(),
+            String::new(),
+        );
     }
-    fn push(&mut self, requirement: &'static str, outcome: Outcome, title: String, detail: String) {
+    fn push(
+        &mut self,
+        requirement: &'static str,
+        outcome: Outcome,
+        kind: String,
+        title: String,
+        detail: String,
+    ) {
+        let outcome = match (outcome, crate::spec::requirement(requirement)) {
+            (Outcome::Flag(asked), Some(row)) => {
+                Outcome::Flag(rulebook::grade(asked, row, self.profile, self.policy))
+            }
+            (other, _) => other,
+        };
         self.verdicts.push(Verdict {
             check: self.check,
             requirement,
             outcome,
+            kind,
             title,
             detail,
         });
@@ -189,6 +252,7 @@ pub static CHECKS: &[Check] = &[
     success::JWKS_AND_JWKS_URI_NEVER_BOTH,
     success::SECRET_MATCHES_AUTH_METHOD,
     success::DEFAULTS_ARE_RETURNED,
+    success::REGISTRATION_IS_SELF_CONSISTENT,
     success::GRANT_TYPES_USE_STANDARD_NAMES,
     success::MANAGEMENT_CREDENTIALS_COME_AS_A_PAIR,
     success::CREDENTIALS_ARE_NOT_CACHED,
@@ -237,31 +301,79 @@ pub fn covering_checks(id: &str) -> Vec<&'static str> {
     names
 }
 
-/// Runs every per-case check on one exchange.
+/// Checks that judge only the status line and headers: the ones that still run when the body
+/// was cut at `--body-cap`.
+const STATUS_ONLY: &[&str] = &[
+    "no_server_error",
+    "every_request_gets_a_response",
+    "no_redirect_response",
+    "success_status_is_201",
+    "refusal_uses_expected_status",
+    "credentials_are_not_cached",
+];
+
+/// Why a cut body skips the body checks (reported once per case as an INFO).
+pub const TRUNCATED_TITLE: &str =
+    "response body longer than --body-cap: checks that need the whole body were skipped";
+
+/// Runs every per-case check on one exchange. A final 429 is not judged at all (a rate limit
+/// says nothing about the request); a body cut at the cap is judged on its status only.
 pub fn judge_case(ctx: &CaseContext) -> Vec<Verdict> {
-    judge_all(|kind, out| {
-        if let Kind::Case(f) = kind {
-            f(ctx, out);
+    if ctx.rate_limited() {
+        return Vec::new();
+    }
+    let truncated = ctx.truncated();
+    let mut verdicts = judge_all(ctx.profile, ctx.policy, |check, out| {
+        if let Kind::Case(f) = check.kind {
+            if !truncated || STATUS_ONLY.contains(&check.name) {
+                f(ctx, out);
+            }
         }
-    })
+    });
+    if truncated {
+        let cap = ctx.response().map_or(0, |r| r.body.len());
+        Out {
+            check: "success_body_is_json_object",
+            profile: ctx.profile,
+            policy: ctx.policy,
+            verdicts: &mut verdicts,
+        }
+        .flag(
+            Severity::Info,
+            "R7591-3.2-b",
+            TRUNCATED_TITLE,
+            format!(
+                "{}: status {}, first {cap} bytes kept",
+                ctx.case.title,
+                ctx.status().unwrap_or_default()
+            ),
+        );
+    }
+    verdicts
 }
 
 /// Runs every run-wide check.
 pub fn judge_run(ctx: &RunContext) -> Vec<Verdict> {
-    judge_all(|kind, out| {
-        if let Kind::Run(f) = kind {
+    judge_all(ctx.profile, ctx.policy, |check, out| {
+        if let Kind::Run(f) = check.kind {
             f(ctx, out);
         }
     })
 }
 
-fn judge_all(mut apply: impl FnMut(Kind, &mut Out)) -> Vec<Verdict> {
+fn judge_all(
+    profile: Profile,
+    policy: Policy,
+    mut apply: impl FnMut(&Check, &mut Out),
+) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
     for c in CHECKS {
         apply(
-            c.kind,
+            c,
             &mut Out {
                 check: c.name,
+                profile,
+                policy,
                 verdicts: &mut verdicts,
             },
         );
@@ -318,5 +430,104 @@ pub fn json_type(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::SentRequest;
+
+    /// The run's first case (the baseline probe) under RFC 7591.
+    fn baseline_case() -> Case {
+        crate::generate::cases(&crate::generate::Plan {
+            profile: Profile::Rfc7591,
+            seed: 1,
+            cases: 0,
+            has_token: false,
+        })
+        .remove(0)
+    }
+
+    /// Judges `case` under RFC 7591 with the default policy against a JSON answer.
+    fn judge_json_answer(case: &Case, status: u16, body: &[u8], truncated: bool) -> Vec<Verdict> {
+        let profile = Profile::Rfc7591;
+        let schemas = profile.schemas().expect("schemas");
+        let observation = Observation {
+            request: SentRequest {
+                method: "POST",
+                url: "https://as.example.com/register".into(),
+                headers: Vec::new(),
+            },
+            response: Some(crate::exec::Response::new(
+                status,
+                vec![("content-type".into(), "application/json".into())],
+                body.to_vec(),
+                truncated,
+            )),
+            transport_error: None,
+            elapsed_ms: 1,
+            rate_limited: 0,
+        };
+        judge_case(&CaseContext {
+            profile,
+            case,
+            observation: &observation,
+            schemas: &schemas,
+            now: 0,
+            policy: Policy::default(),
+        })
+    }
+
+    /// A body cut at `--body-cap` is never evidence of a malformed body: the body checks are
+    /// skipped and one INFO says so, while the status-line checks still run.
+    #[test]
+    fn a_cut_body_is_skipped_not_judged() {
+        let case = baseline_case();
+        let judge = |status: u16| {
+            judge_json_answer(
+                &case,
+                status,
+                br#"{"client_id":"abc","client_name":"nnnnnnnn"#,
+                true,
+            )
+        };
+        let verdicts = judge(201);
+        assert!(
+            !verdicts
+                .iter()
+                .any(|v| matches!(v.outcome, Outcome::Flag(Severity::Fail | Severity::Warn))),
+            "{verdicts:#?}"
+        );
+        assert!(verdicts
+            .iter()
+            .any(|v| v.title == TRUNCATED_TITLE && v.outcome == Outcome::Flag(Severity::Info)));
+        // The status line is still judged: a 500 with a cut body is a FAIL.
+        assert!(judge(500)
+            .iter()
+            .any(|v| v.check == "no_server_error" && v.outcome == Outcome::Flag(Severity::Fail)));
+    }
+
+    /// A response that leaves grant_types out is not evidence of the default grant: a
+    /// client_credentials request registered without redirect URIs is not a redirect client.
+    #[test]
+    fn an_absent_grant_types_member_is_not_read_as_the_default() {
+        let mut case = baseline_case();
+        case.request = crate::generate::CaseRequest::json(serde_json::json!({
+            "grant_types": ["client_credentials"],
+            "client_name": "dcr-harness"
+        }));
+        let verdicts = judge_json_answer(
+            &case,
+            201,
+            br#"{"client_id":"abc","client_name":"dcr-harness"}"#,
+            false,
+        );
+        assert!(
+            !verdicts
+                .iter()
+                .any(|v| v.requirement == "R7591-5-b" && v.outcome != Outcome::Pass),
+            "{verdicts:#?}"
+        );
     }
 }

@@ -68,6 +68,10 @@ pub enum FixtureSubstitution {
     ConsistentGrants,
     NotBothJwks,
     NoPrivateKeys,
+    NoUnsignedFrontChannelIdTokens,
+    NoWebImplicitOnLocalhost,
+    EncPairedWithAlg { enc: String, alg: String },
+    NativeRedirectsConform,
 }
 
 /// A fixture that does not make sense: a bug in the corpus, caught by the test suite.
@@ -226,6 +230,21 @@ impl Fixture {
                     FixtureSubstitution::ConsistentGrants => Substitution::ConsistentGrants,
                     FixtureSubstitution::NotBothJwks => Substitution::NotBothJwks,
                     FixtureSubstitution::NoPrivateKeys => Substitution::NoPrivateKeys,
+                    FixtureSubstitution::NoUnsignedFrontChannelIdTokens => {
+                        Substitution::NoUnsignedFrontChannelIdTokens
+                    }
+                    FixtureSubstitution::NoWebImplicitOnLocalhost => {
+                        Substitution::NoWebImplicitOnLocalhost
+                    }
+                    FixtureSubstitution::NativeRedirectsConform => {
+                        Substitution::NativeRedirectsConform
+                    }
+                    FixtureSubstitution::EncPairedWithAlg { enc, alg } => {
+                        Substitution::EncPairedWithAlg {
+                            enc: member(enc)?,
+                            alg: member(alg)?,
+                        }
+                    }
                 },
             },
         })
@@ -264,6 +283,8 @@ impl Fixture {
             requirements,
             severity: self.severity,
             invalid_at: None,
+            mutation: None,
+            trigger: Vec::new(),
         })
     }
 }

@@ -1,12 +1,15 @@
 //! Case generation: fixed probes, proptest-generated valid payloads, and invalid payloads made
-//! from a valid one by exactly one labelled mutation.
+//! from a valid one by exactly one labelled mutation; `select` picks the share of them that a
+//! partitioned or focused run sends.
 //!
 //! Owns: what is sent and what outcomes are acceptable for it. Must not: send anything, read
 //! responses, or decide verdicts (that is `exec` and `checks`).
 
+pub mod curl;
 pub mod fixtures;
 mod mutate;
 pub mod probes;
+pub mod select;
 pub mod valid;
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -36,6 +39,29 @@ pub struct Case {
     pub severity: Severity,
     /// For a mutated payload: the JSON pointer the request schema must reject.
     pub invalid_at: Option<&'static str>,
+    /// The mutation that made the case, if one did.
+    pub mutation: Option<&'static str>,
+    /// For a mutated payload: the top-level members the mutation set or removed. Shrinking
+    /// keeps them as they are, so a minimal reproduction still shows the titled problem.
+    pub trigger: Vec<String>,
+}
+
+/// A case id without its counter, naming what made the case: `mut-redirect-fragment-0031` →
+/// `mut-redirect-fragment`, `valid-0007` → `valid`; fixed probes keep their whole id.
+pub fn case_family(id: &str) -> &str {
+    id.trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('-')
+}
+
+impl Case {
+    /// The row an unmet expectation is reported against under `profile`: the first of the
+    /// case's requirements that applies there.
+    pub fn row(&self, profile: Profile) -> Option<&'static crate::spec::Requirement> {
+        self.requirements
+            .iter()
+            .filter_map(|id| crate::spec::requirement(id))
+            .find(|r| profile.applies(r))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,6 +98,9 @@ impl Method {
         }
     }
 }
+
+/// Marker sent as the wrong token in `Auth::Bogus` cases.
+pub const BOGUS_TOKEN: &str = "dcrcheck-invalid-token";
 
 /// Which credential the request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -186,6 +215,23 @@ pub enum Substitution {
     NotBothJwks,
     /// The echoed `jwks` carries no private or symmetric key material.
     NoPrivateKeys,
+    /// The registration does not combine `id_token_signed_response_alg` `none` with a response
+    /// type that returns ID Tokens from the authorization endpoint (OIDC Core §2): the server
+    /// may replace the alg or the response types.
+    NoUnsignedFrontChannelIdTokens,
+    /// The registration is not a web client using implicit with a localhost or http redirect
+    /// URI (OIDC §2): the server may change the grants or the application type, but not the
+    /// redirect URIs.
+    NoWebImplicitOnLocalhost,
+    /// An echoed `enc` member comes with its `alg` member (OIDC §2): the server may drop the
+    /// enc, refuse, or supply the alg.
+    EncPairedWithAlg {
+        enc: &'static str,
+        alg: &'static str,
+    },
+    /// A client registered as native has only custom-scheme or loopback-http redirect URIs
+    /// (OIDC §2): the server may register it as a web client instead, but not change the URIs.
+    NativeRedirectsConform,
 }
 
 /// How many cases to make and from which seed.
@@ -220,47 +266,109 @@ pub(crate) fn draw<S: Strategy>(runner: &mut TestRunner, strategy: &S) -> Option
 /// Every case of a run, in sending order: probes, then generated valid and invalid cases
 /// interleaved, then the final probes.
 pub fn cases(plan: &Plan) -> Vec<Case> {
-    let mut out = probes::probes(plan.profile, plan.has_token);
-    out.extend(fixtures::cases(plan.profile));
-    let mut runner = runner_for(plan.seed);
-    let mutations: Vec<&Mutation> = MUTATIONS
+    let mut all: Vec<Case> = stream(plan).collect();
+    all.extend(probes::final_probes(plan.profile));
+    all
+}
+
+/// The cases of a run but the final probes, made one at a time in the order [`cases`]
+/// returns them: a run of a million cases never holds more than the ones in flight.
+pub fn stream(plan: &Plan) -> CaseStream {
+    let mutations: Vec<&'static Mutation> = MUTATIONS
         .iter()
         .filter(|m| m.applies_to(plan.profile))
         .collect();
-    let valid_strategy = valid::metadata(plan.profile, valid::Shape::Any);
-    let base_strategy = valid::metadata(plan.profile, valid::Shape::Conservative);
-    // Half the budget is valid payloads; the other half cycles through every mutation so each
-    // one is tried at least once whatever the budget, starting at a seed-dependent offset.
+    let mut head = probes::probes(plan.profile, plan.has_token);
+    head.extend(fixtures::cases(plan.profile));
+    // Half the budget is valid payloads; the other half cycles through every mutation, from a
+    // seed-dependent offset; mutations the budget did not reach follow, so each is tried once.
     let start = (plan.seed as usize) % mutations.len().max(1);
-    for i in 0..plan.cases {
-        if i % 2 == 0 {
-            if let Some(body) = draw(&mut runner, &valid_strategy) {
-                out.push(valid_case(i, body));
-            }
-        } else if !mutations.is_empty() {
-            let m = mutations[(start + i / 2) % mutations.len()];
-            if let Some(base) = base_for(m, plan.profile, &base_strategy, &mut runner) {
-                out.push(m.apply(plan.profile, i, base, &mut runner));
+    let reached = plan.cases / 2;
+    let missing = mutations.len().saturating_sub(reached);
+    CaseStream {
+        plan: *plan,
+        runner: runner_for(plan.seed),
+        valid_strategy: valid::metadata(plan.profile, valid::Shape::Any),
+        base_strategy: valid::metadata(plan.profile, valid::Shape::Conservative),
+        total: head.len() + plan.cases + missing,
+        head: head.into_iter(),
+        mutations,
+        start,
+        next: 0,
+        missing_next: 0,
+        missing_made: 0,
+    }
+}
+
+/// The iterator behind [`stream`].
+pub struct CaseStream {
+    plan: Plan,
+    runner: TestRunner,
+    valid_strategy: proptest::strategy::BoxedStrategy<Map<String, Value>>,
+    base_strategy: proptest::strategy::BoxedStrategy<Map<String, Value>>,
+    total: usize,
+    head: std::vec::IntoIter<Case>,
+    mutations: Vec<&'static Mutation>,
+    start: usize,
+    /// Index of the next generated case.
+    next: usize,
+    /// Next mutation index to consider for the ones the generated cases did not reach.
+    missing_next: usize,
+    /// How many of those were made (their case index follows the generated ones).
+    missing_made: usize,
+}
+
+impl CaseStream {
+    /// How many cases the stream yields.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    fn generated(&mut self) -> Option<Case> {
+        let plan = self.plan;
+        while self.next < plan.cases {
+            let i = self.next;
+            self.next += 1;
+            if i % 2 == 0 {
+                if let Some(body) = draw(&mut self.runner, &self.valid_strategy) {
+                    return Some(valid_case(i, body));
+                }
+            } else if !self.mutations.is_empty() {
+                let m = self.mutations[(self.start + i / 2) % self.mutations.len()];
+                if let Some(base) = base_for(m, plan.profile, &self.base_strategy, &mut self.runner)
+                {
+                    return Some(m.apply(plan.profile, i, base, &mut self.runner));
+                }
             }
         }
-    }
-    // Every mutation at least once, even when the budget is smaller than the catalog.
-    let used: std::collections::HashSet<&str> = out
-        .iter()
-        .filter_map(|c| c.id.strip_prefix("mut-"))
-        .map(|rest| rest.rsplit_once('-').map_or(rest, |(name, _)| name))
-        .collect();
-    let missing: Vec<&Mutation> = mutations
-        .into_iter()
-        .filter(|m| !used.contains(m.name))
-        .collect();
-    for (j, m) in missing.into_iter().enumerate() {
-        if let Some(base) = base_for(m, plan.profile, &base_strategy, &mut runner) {
-            out.push(m.apply(plan.profile, plan.cases + j, base, &mut runner));
+        // Mutations the budget did not reach, in catalog order: the cycle covered the
+        // `reached` mutations from `start` on.
+        let reached = plan.cases / 2;
+        let n = self.mutations.len();
+        while self.missing_next < n {
+            let idx = self.missing_next;
+            self.missing_next += 1;
+            let used = reached >= n || (idx + n - self.start) % n < reached;
+            if used {
+                continue;
+            }
+            let m = self.mutations[idx];
+            let j = self.missing_made;
+            self.missing_made += 1;
+            if let Some(base) = base_for(m, plan.profile, &self.base_strategy, &mut self.runner) {
+                return Some(m.apply(plan.profile, plan.cases + j, base, &mut self.runner));
+            }
         }
+        None
     }
-    out.extend(probes::final_probes(plan.profile));
-    out
+}
+
+impl Iterator for CaseStream {
+    type Item = Case;
+
+    fn next(&mut self) -> Option<Case> {
+        self.head.next().or_else(|| self.generated())
+    }
 }
 
 fn base_for(
@@ -300,7 +408,11 @@ fn valid_case(index: usize, body: Map<String, Value>) -> Case {
         request: CaseRequest::json(Value::Object(body)),
         expectation: Expectation::RegisterOrRefuse,
         requirements: vec!["R7591-2-b", "R7591-3.2.1-f"],
-        severity: Severity::Fail,
+        // A server MAY refuse any requested value (RFC 7591 §2); only a 5xx, which the
+        // answer checks grade on their own rows, is a finding.
+        severity: Severity::Info,
         invalid_at: None,
+        mutation: None,
+        trigger: Vec::new(),
     }
 }

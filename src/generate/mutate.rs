@@ -43,6 +43,15 @@ pub enum Rule {
     RejectOrNotBoth,
     /// Refuse, or register keys without private material.
     RejectOrNoPrivateKeys,
+    /// Refuse, or register no unsigned ID Tokens from the authorization endpoint.
+    RejectOrNoUnsignedFrontChannelIdTokens,
+    /// Refuse, or register something other than a web implicit client on localhost (OIDC:
+    /// without touching redirect_uris).
+    RejectOrNoWebImplicitOnLocalhost,
+    /// Refuse, or register the client as web, or with conforming native redirect URIs.
+    RejectOrNativeRedirectsConform,
+    /// Refuse, or register the `enc` only with its `alg`.
+    RejectOrEncPairedWithAlg(&'static str, &'static str),
     /// Must register: the change is one the server has to tolerate.
     Register,
 }
@@ -93,7 +102,15 @@ impl Mutation {
         mut base: Map<String, Value>,
         _runner: &mut TestRunner,
     ) -> Case {
+        let before = base.clone();
         (self.change)(&mut base);
+        let mut trigger: Vec<String> = base
+            .iter()
+            .filter(|(k, v)| before.get(*k) != Some(*v))
+            .map(|(k, _)| k.clone())
+            .chain(before.keys().filter(|k| !base.contains_key(*k)).cloned())
+            .collect();
+        trigger.sort();
         let expectation = self.expectation(profile, &base);
         let severity = if profile.is_oidc() {
             self.severity.1
@@ -109,6 +126,8 @@ impl Mutation {
             requirements: self.requirements.to_vec(),
             severity,
             invalid_at: self.invalid_at,
+            mutation: Some(self.name),
+            trigger,
         }
     }
 
@@ -163,6 +182,18 @@ impl Mutation {
             Rule::RejectOrNotBoth => or_substitute(METADATA_CODES, Substitution::NotBothJwks),
             Rule::RejectOrNoPrivateKeys => {
                 or_substitute(METADATA_CODES, Substitution::NoPrivateKeys)
+            }
+            Rule::RejectOrNoUnsignedFrontChannelIdTokens => {
+                or_substitute(METADATA_CODES, Substitution::NoUnsignedFrontChannelIdTokens)
+            }
+            Rule::RejectOrNoWebImplicitOnLocalhost => {
+                or_substitute(REDIRECT_CODES, Substitution::NoWebImplicitOnLocalhost)
+            }
+            Rule::RejectOrNativeRedirectsConform => {
+                or_substitute(REDIRECT_CODES, Substitution::NativeRedirectsConform)
+            }
+            Rule::RejectOrEncPairedWithAlg(enc, alg) => {
+                or_substitute(METADATA_CODES, Substitution::EncPairedWithAlg { enc, alg })
             }
         }
     }
@@ -243,7 +274,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/redirect_uris/0"),
         base: Base::Random,
         rule: Rule::RejectOrDropRedirect,
-        severity: (F, F),
+        severity: (W, F),
         change: |m| set_first_redirect(m, "https://client.example.org/cb#fragment"),
     },
     Mutation {
@@ -328,7 +359,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "scope-array",
         title: "scope as an array",
-        requirements: &["R7591-2-n", "R7591-2-c"],
+        requirements: &["R7591-2-c"],
         applies: Applies::All,
         invalid_at: Some("/scope"),
         base: Base::Random,
@@ -400,7 +431,7 @@ pub static MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "software-version-number",
         title: "software_version as a number",
-        requirements: &["R7591-2-s", "R7591-2-c"],
+        requirements: &["R7591-2-c", "R7591-2-s"],
         applies: Applies::All,
         invalid_at: Some("/software_version"),
         base: Base::Random,
@@ -449,7 +480,8 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
-        severity: (F, F),
+        // RFC 7517 §5: receivers SHOULD ignore keys missing required members.
+        severity: (W, W),
         change: |m| {
             let mut key = public_keys().first().cloned().unwrap_or(json!({}));
             if let Some(o) = key.as_object_mut() {
@@ -483,7 +515,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
         rule: Rule::RejectOrNoPrivateKeys,
-        severity: (F, F),
+        severity: (W, W),
         change: |m| set_jwks(m, json!({ "keys": [private_rsa()] })),
     },
     Mutation {
@@ -494,7 +526,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
         rule: Rule::RejectOrNoPrivateKeys,
-        severity: (F, F),
+        severity: (W, W),
         change: |m| set_jwks(m, json!({ "keys": [private_ec()] })),
     },
     Mutation {
@@ -505,7 +537,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
         rule: Rule::RejectOrNoPrivateKeys,
-        severity: (F, F),
+        severity: (W, W),
         change: |m| {
             set_jwks(
                 m,
@@ -521,7 +553,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some(""),
         base: Base::Random,
         rule: Rule::RejectOrConsistent,
-        severity: (W, F),
+        severity: (W, W),
         change: |m| {
             set(m, GRANT_TYPES, json!([GRANT_AUTHORIZATION_CODE]));
             set(m, RESPONSE_TYPES, json!(["token"]));
@@ -535,7 +567,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some(""),
         base: Base::Random,
         rule: Rule::RejectOrConsistent,
-        severity: (W, F),
+        severity: (W, W),
         change: |m| {
             set(m, GRANT_TYPES, json!([GRANT_IMPLICIT]));
             set(m, RESPONSE_TYPES, json!(["code"]));
@@ -549,7 +581,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some(""),
         base: Base::Random,
         rule: Rule::RejectOrConsistent,
-        severity: (F, F),
+        severity: (W, W),
         change: |m| {
             set(m, GRANT_TYPES, json!([GRANT_AUTHORIZATION_CODE]));
             set(m, RESPONSE_TYPES, json!(["code id_token"]));
@@ -563,7 +595,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/token_endpoint_auth_method"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(TOKEN_ENDPOINT_AUTH_METHOD),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| set(m, TOKEN_ENDPOINT_AUTH_METHOD, json!("bogus_auth")),
     },
     Mutation {
@@ -614,7 +646,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/application_type"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(APPLICATION_TYPE),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| set(m, APPLICATION_TYPE, json!("desktop")),
     },
     Mutation {
@@ -624,7 +656,7 @@ pub static MUTATIONS: &[Mutation] = &[
         applies: Applies::Oidc,
         invalid_at: Some("/redirect_uris/0"),
         base: Base::Random,
-        rule: Rule::Reject(REDIRECT_CODES),
+        rule: Rule::RejectOrNativeRedirectsConform,
         severity: (F, F),
         change: |m| {
             set(m, APPLICATION_TYPE, json!("native"));
@@ -638,7 +670,7 @@ pub static MUTATIONS: &[Mutation] = &[
         applies: Applies::Oidc,
         invalid_at: Some(""),
         base: Base::Random,
-        rule: Rule::Reject(REDIRECT_CODES),
+        rule: Rule::RejectOrNoWebImplicitOnLocalhost,
         severity: (F, F),
         change: |m| {
             set(m, APPLICATION_TYPE, json!("web"));
@@ -657,8 +689,11 @@ pub static MUTATIONS: &[Mutation] = &[
         applies: Applies::Oidc,
         invalid_at: Some(""),
         base: Base::Random,
-        rule: Rule::RejectOrDiffer(ID_TOKEN_ENCRYPTED_RESPONSE_ENC),
-        severity: (F, F),
+        rule: Rule::RejectOrEncPairedWithAlg(
+            ID_TOKEN_ENCRYPTED_RESPONSE_ENC,
+            ID_TOKEN_ENCRYPTED_RESPONSE_ALG,
+        ),
+        severity: (W, W),
         change: |m| set(m, ID_TOKEN_ENCRYPTED_RESPONSE_ENC, json!("A128CBC-HS256")),
     },
     Mutation {
@@ -669,7 +704,7 @@ pub static MUTATIONS: &[Mutation] = &[
         applies: Applies::Oidc,
         invalid_at: Some(""),
         base: Base::Random,
-        rule: Rule::Reject(METADATA_CODES),
+        rule: Rule::RejectOrNoUnsignedFrontChannelIdTokens,
         severity: (F, F),
         change: |m| {
             set(m, GRANT_TYPES, json!([GRANT_IMPLICIT]));
@@ -686,8 +721,8 @@ pub static MUTATIONS: &[Mutation] = &[
         applies: Applies::Oidc,
         invalid_at: Some("/token_endpoint_auth_signing_alg"),
         base: Base::Random,
-        rule: Rule::Reject(METADATA_CODES),
-        severity: (F, F),
+        rule: Rule::RejectOrDiffer(TOKEN_ENDPOINT_AUTH_SIGNING_ALG),
+        severity: (W, W),
         change: |m| {
             let key = public_keys().first().cloned().unwrap_or(json!({}));
             set(m, TOKEN_ENDPOINT_AUTH_METHOD, json!(AUTH_PRIVATE_KEY_JWT));
@@ -702,7 +737,7 @@ pub static MUTATIONS: &[Mutation] = &[
         applies: Applies::Oidc,
         invalid_at: Some("/initiate_login_uri"),
         base: Base::Random,
-        rule: Rule::Reject(METADATA_CODES),
+        rule: Rule::RejectOrDiffer(INITIATE_LOGIN_URI),
         severity: (F, F),
         change: |m| {
             set(
@@ -720,7 +755,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/subject_type"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(SUBJECT_TYPE),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| set(m, SUBJECT_TYPE, json!("bogus")),
     },
     Mutation {
@@ -731,7 +766,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/default_max_age"),
         base: Base::Random,
         rule: Rule::RejectOrRightType(DEFAULT_MAX_AGE),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| set(m, DEFAULT_MAX_AGE, json!("60")),
     },
     Mutation {
@@ -756,7 +791,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/id_token_signed_response_alg"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(ID_TOKEN_SIGNED_RESPONSE_ALG),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| set(m, ID_TOKEN_SIGNED_RESPONSE_ALG, json!("RS999")),
     },
     Mutation {
@@ -795,7 +830,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/sector_identifier_uri"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(SECTOR_IDENTIFIER_URI),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| {
             set(
                 m,
@@ -842,7 +877,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| {
             let mut key = public_key_without("EC", &["x", "y", "kid", "alg"]);
             key["kid"] = json!("x5c-only");
@@ -881,7 +916,7 @@ pub static MUTATIONS: &[Mutation] = &[
         invalid_at: Some("/jwks/keys/0"),
         base: Base::Random,
         rule: Rule::RejectOrDiffer(JWKS),
-        severity: (F, F),
+        severity: (W, W),
         change: |m| {
             set_jwks(
                 m,

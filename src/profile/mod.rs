@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::spec::{Requirement, Testability};
 
 /// A set of rules a target is tested against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum Profile {
     /// RFC 7591 with the imported RFC 6749 redirect rules (the default).
     #[serde(rename = "rfc7591")]

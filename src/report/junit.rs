@@ -1,13 +1,32 @@
 //! JUnit XML for CI: one test case per requirement (stable names), a `<failure>` for a
 //! server's violation; transport problems are `<error>`s.
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::run::{RequirementVerdict, RunReport};
+use crate::model::{RequirementVerdict, RunReport};
 
 pub fn render(report: &RunReport) -> String {
     let mut junit = Report::new("dcrcheck");
     let mut suite = TestSuite::new(format!("dcrcheck.{}", report.profile.name()));
+    // What a CI page needs to rerun the same cases: the seed, target, profile and version.
+    let properties = [
+        ("seed", report.seed.to_string()),
+        ("target", report.target.url.clone()),
+        ("profile", report.profile.name().to_string()),
+        ("dcrcheck.version", report.tool.version.clone()),
+        ("complete", report.complete.to_string()),
+    ];
+    for (name, value) in properties {
+        suite.add_property(Property::new(name, value));
+    }
+    if let Some(p) = &report.partition {
+        suite.add_property(Property::new("partition", p.clone()));
+    }
+    if report.insecure {
+        // A property for tools that read them, and system-err for CI pages that show it.
+        suite.add_property(Property::new("insecure", "true"));
+        suite.set_system_err(format!("WARNING: {}", crate::model::INSECURE_WARNING));
+    }
     for r in &report.requirements {
         let findings: Vec<_> = report
             .findings
@@ -70,7 +89,10 @@ pub fn render(report: &RunReport) -> String {
         suite.add_test_case(case);
     }
     junit.add_test_suite(suite);
-    junit
+    let xml = junit
         .to_string()
-        .unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->\n"))
+        .unwrap_or_else(|e| format!("<!-- junit serialisation failed: {e} -->\n"));
+    // U+FFFE and U+FFFF are not XML characters, and a server can put them in any text a
+    // finding quotes; strict parsers reject the whole file for one of them.
+    xml.replace(['\u{fffe}', '\u{ffff}'], "\u{fffd}")
 }

@@ -3,7 +3,8 @@
 //! and transport defects are decided here.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -35,6 +36,55 @@ pub(crate) struct AppState {
     posts: AtomicU64,
     /// Served over TLS: the discovery documents advertise `https` URLs.
     tls: bool,
+    /// `ServerConfig::rate_limit`.
+    limiter: Option<RateLimiter>,
+}
+
+/// A fixed-window request counter: `limit` requests per `window`.
+#[derive(Debug)]
+struct RateLimiter {
+    limit: u32,
+    window: Duration,
+    /// Start of the current window and requests admitted in it.
+    current: Mutex<(Instant, u32)>,
+}
+
+impl RateLimiter {
+    fn new((limit, window): (u32, Duration)) -> Self {
+        RateLimiter {
+            limit,
+            window,
+            current: Mutex::new((Instant::now(), 0)),
+        }
+    }
+
+    /// Counts one request; `false` when the window's allowance is spent.
+    fn admit(&self) -> bool {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        if now.duration_since(current.0) >= self.window {
+            *current = (now, 0);
+        }
+        if current.1 >= self.limit {
+            return false;
+        }
+        current.1 += 1;
+        true
+    }
+}
+
+/// The rate limit's answer: 429 with a one-second `Retry-After` and an OAuth-style body.
+fn too_many_requests() -> Response {
+    let mut res = Response::new(Body::from(r#"{"error":"too_many_requests"}"#));
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 impl AppState {
@@ -43,9 +93,10 @@ impl AppState {
             token_digest: config.initial_access_token.as_deref().map(digest),
             body_limit: config.body_limit,
             defects: DefectSet::new(&config.defects),
-            store: ClientStore::default(),
+            store: ClientStore::with_cap(config.max_clients),
             posts: AtomicU64::new(0),
             tls: config.tls,
+            limiter: config.rate_limit.map(RateLimiter::new),
         }
     }
 }
@@ -124,6 +175,14 @@ async fn dispatch(state: &AppState, endpoint: Endpoint, req: Request) -> Respons
 }
 
 async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
+    // First, as a limiter in front of the endpoint would. The body is still read (up to the
+    // body limit) and dropped: answering before it is in, then closing, can reset the
+    // connection under a client that is still sending, and the 429 would be lost.
+    if state.limiter.as_ref().is_some_and(|l| !l.admit()) {
+        let (parts, body) = req.into_parts();
+        let _ = read_body(body, &parts.headers, state.body_limit).await;
+        return too_many_requests();
+    }
     let defects = &state.defects;
     if defects.has(Defect::DropConnection) {
         let n = state.posts.fetch_add(1, Ordering::Relaxed) + 1;
@@ -467,6 +526,18 @@ mod tests {
         assert_eq!(bearer_token("Bearer"), None);
         assert!(constant_time_eq(&digest("t"), &digest("t")));
         assert!(!constant_time_eq(&digest("t"), &digest("u")));
+    }
+
+    #[test]
+    fn the_rate_limit_admits_n_per_window() {
+        let limiter = RateLimiter::new((2, Duration::from_millis(200)));
+        assert!(limiter.admit() && limiter.admit());
+        assert!(!limiter.admit());
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(limiter.admit());
+        let res = too_many_requests();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "1");
     }
 
     #[test]

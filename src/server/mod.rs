@@ -70,7 +70,24 @@ pub struct ServerConfig {
     /// Serve HTTPS (TLS 1.2 and 1.3) with a CA and certificate generated at start, instead of
     /// plain HTTP. [`RunningServer::ca_cert_pem`] gives the CA to trust.
     pub tls: bool,
+    /// With `tls`: CA certificates (PEM) that a client certificate must chain to. Set, every
+    /// handshake needs a valid client certificate (mutual TLS); a client without one, or with
+    /// one from another CA, is refused during the handshake. Without `tls`, [`start`] refuses
+    /// it.
+    pub client_ca_pem: Option<String>,
+    /// `(requests, window)`: once `requests` registration POSTs arrived in the current
+    /// window (fixed, starting at the first request), further ones get `429` with
+    /// `Retry-After: 1` and `{"error":"too_many_requests"}` until the window ends. `None`:
+    /// no limit.
+    pub rate_limit: Option<(u32, Duration)>,
+    /// Registered clients kept in memory (what `list-clients-on-get` lists). Beyond this many
+    /// the oldest registration is forgotten as each new one is stored, so a server that takes
+    /// millions of registrations keeps a bounded store. Default [`DEFAULT_MAX_CLIENTS`].
+    pub max_clients: usize,
 }
+
+/// Default of [`ServerConfig::max_clients`].
+pub const DEFAULT_MAX_CLIENTS: usize = 100_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -79,6 +96,9 @@ impl Default for ServerConfig {
             defects: Vec::new(),
             body_limit: 256 * 1024,
             tls: false,
+            client_ca_pem: None,
+            rate_limit: None,
+            max_clients: DEFAULT_MAX_CLIENTS,
         }
     }
 }
@@ -94,6 +114,9 @@ impl fmt::Debug for ServerConfig {
             .field("defects", &self.defects)
             .field("body_limit", &self.body_limit)
             .field("tls", &self.tls)
+            .field("client_ca_pem", &self.client_ca_pem.as_ref().map(|_| "PEM"))
+            .field("rate_limit", &self.rate_limit)
+            .field("max_clients", &self.max_clients)
             .finish()
     }
 }
@@ -212,6 +235,14 @@ impl Drop for RunningServer {
 /// Binds `addr` (port 0 picks a free port), spawns the server and returns at once. In TLS
 /// mode the certificates are generated first.
 pub async fn start(addr: SocketAddr, config: ServerConfig) -> io::Result<RunningServer> {
+    if config.client_ca_pem.is_some() && !config.tls {
+        // Plain HTTP has no handshake to ask for a certificate in: refuse rather than serve
+        // without the authentication the caller asked for.
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a client CA needs TLS",
+        ));
+    }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
@@ -220,7 +251,10 @@ pub async fn start(addr: SocketAddr, config: ServerConfig) -> io::Result<Running
         let _ = rx.await;
     };
     let (task, ca_pem) = if config.tls {
-        let setup = tls::setup(config.defects.contains(&Defect::Tls13Only))?;
+        let setup = tls::setup(
+            config.defects.contains(&Defect::Tls13Only),
+            config.client_ca_pem.as_deref(),
+        )?;
         let ca_pem = setup.ca_pem.clone();
         let plaintext_too = config.defects.contains(&Defect::PlaintextOnTlsPort);
         let listener = tls::TlsListener::new(listener, setup, plaintext_too)?;

@@ -12,8 +12,10 @@ use sha2::{Digest, Sha256};
 
 use super::defects::{Defect, DefectSet};
 
-/// Oldest registrations are forgotten beyond this many, so a long run cannot exhaust memory.
-const MAX_CLIENTS: usize = 100_000;
+/// Bytes of stored records (as JSON) kept at most: with the client cap this bounds the
+/// store's memory whatever the records hold (each body may be up to the server's 256 KiB
+/// body limit, so the client cap alone would allow tens of gigabytes).
+pub(crate) const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
 
 /// What `shared-client-id` and `shared-secret` hand to everyone.
 const SHARED_CLIENT_ID: &str = "dcrcheck-shared-client";
@@ -28,20 +30,39 @@ pub(crate) struct Issued {
     pub client_secret: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ClientStore {
     inner: Mutex<Inner>,
+    /// Clients kept; the oldest are forgotten beyond it ([`super::ServerConfig::max_clients`]).
+    cap: usize,
+}
+
+impl Default for ClientStore {
+    fn default() -> Self {
+        ClientStore::with_cap(super::DEFAULT_MAX_CLIENTS)
+    }
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    clients: HashMap<String, Map<String, Value>>,
+    /// Each record with its size in bytes (as JSON), counted against [`MAX_STORED_BYTES`].
+    clients: HashMap<String, (Map<String, Value>, usize)>,
+    /// The sum of the stored records' sizes.
+    bytes: usize,
     order: VecDeque<String>,
     /// Request digest → client_id, kept only under `reuse-client-id-for-same-request`.
     by_request: HashMap<[u8; 32], String>,
 }
 
 impl ClientStore {
+    /// An empty store that keeps at most `cap` clients.
+    pub(crate) fn with_cap(cap: usize) -> Self {
+        ClientStore {
+            inner: Mutex::default(),
+            cap,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere cannot leave the map half-updated in a way that matters here.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
@@ -64,7 +85,7 @@ impl ClientStore {
             _ if defects.has(Defect::ReuseClientIdForSameRequest) => {
                 let fresh = self.fresh_client_id();
                 let mut inner = self.lock();
-                if inner.by_request.len() >= MAX_CLIENTS {
+                if inner.by_request.len() >= self.cap {
                     inner.by_request.clear();
                 }
                 inner
@@ -96,15 +117,27 @@ impl ClientStore {
         }
     }
 
-    /// Keeps the registered record (the clean response body) under its client_id.
+    /// Keeps the registered record (the clean response body) under its client_id; the
+    /// oldest records go once more than the cap of clients, or of [`MAX_STORED_BYTES`], is
+    /// held (the newest record always stays).
     pub(crate) fn insert(&self, client_id: String, record: Map<String, Value>) {
+        self.insert_within(client_id, record, MAX_STORED_BYTES);
+    }
+
+    fn insert_within(&self, client_id: String, record: Map<String, Value>, max_bytes: usize) {
+        let size = client_id.len() + Value::Object(record.clone()).to_string().len();
         let mut inner = self.lock();
-        if inner.clients.insert(client_id.clone(), record).is_none() {
-            inner.order.push_back(client_id);
+        inner.bytes += size;
+        match inner.clients.insert(client_id.clone(), (record, size)) {
+            Some((_, old)) => inner.bytes -= old,
+            None => inner.order.push_back(client_id),
         }
-        while inner.order.len() > MAX_CLIENTS {
-            if let Some(old) = inner.order.pop_front() {
-                inner.clients.remove(&old);
+        while inner.order.len() > self.cap || (inner.bytes > max_bytes && inner.order.len() > 1) {
+            let Some(old) = inner.order.pop_front() else {
+                break;
+            };
+            if let Some((_, size)) = inner.clients.remove(&old) {
+                inner.bytes -= size;
             }
         }
     }
@@ -116,7 +149,7 @@ impl ClientStore {
             .order
             .iter()
             .filter_map(|id| inner.clients.get(id))
-            .map(|m| Value::Object(m.clone()))
+            .map(|(m, _)| Value::Object(m.clone()))
             .collect()
     }
 
@@ -181,6 +214,30 @@ mod tests {
         store.insert("c1".to_owned(), Map::new());
         assert_eq!(store.len(), 3);
         assert_eq!(store.all().len(), 3);
+    }
+
+    #[test]
+    fn the_store_keeps_its_bytes_bounded_and_the_newest_record() {
+        let store = ClientStore::with_cap(1_000);
+        let record = |n: usize| {
+            let mut m = Map::new();
+            m.insert("client_name".into(), Value::String("x".repeat(n)));
+            m
+        };
+        for i in 0..50 {
+            store.insert_within(format!("c{i:02}"), record(1_000), 10_000);
+        }
+        let kept = store.all();
+        assert!((8..=10).contains(&kept.len()), "{} kept", kept.len());
+        assert!(store.lock().bytes <= 10_000);
+        assert_eq!(store.lock().order.back().map(String::as_str), Some("c49"));
+        // Replacing a record counts its new size, not both.
+        store.insert_within("c49".into(), record(10), 10_000);
+        let total: usize = store.lock().clients.values().map(|(_, s)| s).sum();
+        assert_eq!(store.lock().bytes, total);
+        // One record larger than the budget is still kept: the newest always stays.
+        store.insert_within("big".into(), record(50_000), 10_000);
+        assert_eq!(store.len(), 1);
     }
 
     #[test]

@@ -44,8 +44,9 @@ fn other(e: impl std::fmt::Display) -> io::Error {
 }
 
 /// Generates a CA and a loopback leaf certificate and builds the server's TLS configuration:
-/// TLS 1.2 and 1.3, or TLS 1.3 alone when `tls13_only`.
-pub(crate) fn setup(tls13_only: bool) -> io::Result<TlsSetup> {
+/// TLS 1.2 and 1.3, or TLS 1.3 alone when `tls13_only`. With `client_ca_pem`, a handshake
+/// succeeds only with a client certificate issued by one of the CAs in it (mutual TLS).
+pub(crate) fn setup(tls13_only: bool, client_ca_pem: Option<&str>) -> io::Result<TlsSetup> {
     let ca_key = KeyPair::generate().map_err(other)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(other)?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -82,10 +83,14 @@ pub(crate) fn setup(tls13_only: bool) -> io::Result<TlsSetup> {
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(versions)
-        .map_err(other)?
-        .with_no_client_auth()
+        .map_err(other)?;
+    let builder = match client_ca_pem {
+        None => builder.with_no_client_auth(),
+        Some(pem) => builder.with_client_cert_verifier(client_verifier(pem, provider)?),
+    };
+    let mut config = builder
         .with_single_cert(vec![leaf_cert.der().clone(), ca_cert.der().clone()], key)
         .map_err(other)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -93,6 +98,27 @@ pub(crate) fn setup(tls13_only: bool) -> io::Result<TlsSetup> {
         ca_pem: ca_cert.pem(),
         acceptor: TlsAcceptor::from(Arc::new(config)),
     })
+}
+
+/// A verifier that requires a client certificate chaining to a CA in `pem` (anonymous
+/// clients are refused, not let through unauthenticated).
+fn client_verifier(
+    pem: &str,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> io::Result<Arc<dyn rustls::server::danger::ClientCertVerifier>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        roots.add(cert.map_err(other)?).map_err(other)?;
+    }
+    if roots.is_empty() {
+        return Err(other("the client CA PEM holds no certificate"));
+    }
+    rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(other)
 }
 
 /// One accepted connection: TLS, or plain TCP under `plaintext-on-tls-port`.

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::exec::Observation;
 use crate::generate::fixtures::Fixture;
+use crate::sanitize::Sanitizer;
 use crate::spec::names::*;
 
 /// Headers whose value is part of a target's contract.
@@ -49,9 +50,10 @@ impl UpdateMode {
     }
 }
 
-/// Whether this process runs under CI, where nothing is ever written.
+/// Whether this process runs under CI, where nothing is ever written (the one reading of
+/// `CI` dcrcheck has: [`crate::cli::is_ci`]).
 pub fn is_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+    crate::cli::is_ci(std::env::var("CI").ok().as_deref())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,22 @@ pub enum SnapshotError {
 
 /// The comparable form of one exchange.
 pub fn normalise(observation: &Observation, now: u64) -> Value {
+    normalise_masked(observation, now, &Sanitizer::new(false))
+}
+
+/// [`normalise`], masking the secrets `known` holds and those of this response wherever
+/// they appear in a string (an `error_description` or any member that echoes one).
+pub fn normalise_masked(observation: &Observation, now: u64, known: &Sanitizer) -> Value {
+    let mut sanitizer = known.clone();
+    if let Some(v) = observation.response.as_ref().and_then(|r| r.json()) {
+        sanitizer.learn_from(v);
+    }
+    let mut value = normalise_unmasked(observation, now);
+    sanitizer.strings(&mut value);
+    value
+}
+
+fn normalise_unmasked(observation: &Observation, now: u64) -> Value {
     let mut out = Map::new();
     match &observation.response {
         None => {
@@ -86,7 +104,7 @@ pub fn normalise(observation: &Observation, now: u64) -> Value {
             }
             out.insert("headers".into(), Value::Object(headers));
             let body = match resp.json() {
-                Some(v) => normalise_body(v, now),
+                Some(v) => normalise_body(v.clone(), now),
                 None if resp.body.is_empty() => Value::Null,
                 None => Value::String(format!("[non-JSON body of {} bytes]", resp.body.len())),
             };

@@ -351,7 +351,7 @@ pub static REQUIREMENTS: &[Requirement] = &[
         level_text: "Derived",
         testability: Testability::Yes,
         summary: "Only JSON is defined. A form-encoded body is not a registration request.",
-        how_to_test: "B0 sent as 'application/x-www-form-urlencoded' → 400 or 415, never a 201 (FAIL on 201). GET, PUT or DELETE on the registration endpoint URL → 405 / 404 / 401 (INFO; RFC 7592 uses a different URL).",
+        how_to_test: "B0 sent as 'application/x-www-form-urlencoded' or 'text/plain' → 400 or 415 expected (WARN on 201: Derived; 'text/plain' is a CORS-simple type, so a web page can register clients through a browser). GET, PUT or DELETE on the registration endpoint URL → 405 / 404 / 401 (INFO; RFC 7592 uses a different URL).",
     },
     Requirement {
         id: "R7591-3-c",
@@ -611,7 +611,7 @@ pub static REQUIREMENTS: &[Requirement] = &[
         level_text: "Derived (OIDF check)",
         testability: Testability::Yes,
         summary: "An error response must not carry a 'client_id'. A 'client_id' in an error response suggests a client was half-created.",
-        how_to_test: "Every negative test: there is no 'client_id' in the body. FAIL if there is.",
+        how_to_test: "Every negative test: there is no 'client_id' in the body. WARN if there is (Derived; other members MAY be present); under 'oidc', FAIL only if the OIDF module named here fails it.",
     },
     Requirement {
         id: "R7591-5-b",

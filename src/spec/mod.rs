@@ -91,9 +91,15 @@ impl Requirement {
     }
 }
 
-/// Looks a requirement up by id.
+/// Looks a requirement up by id (every verdict does, so it is a hash lookup, not a scan).
 pub fn requirement(id: &str) -> Option<&'static Requirement> {
-    REQUIREMENTS.iter().find(|r| r.id == id)
+    static INDEX: std::sync::OnceLock<
+        std::collections::HashMap<&'static str, &'static Requirement>,
+    > = std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| REQUIREMENTS.iter().map(|r| (r.id, r)).collect())
+        .get(id)
+        .copied()
 }
 
 /// How a broken expectation is judged. Ordered from worst to best so `min` picks the worst.

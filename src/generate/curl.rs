@@ -1,8 +1,7 @@
 //! A runnable curl command for a case. Secrets are references to environment variables
 //! (`$DCRCHECK_TOKEN`) so the command still works when pasted.
 
-use crate::exec::BOGUS_TOKEN;
-use crate::generate::{Auth, Body, Case};
+use super::{Auth, Body, Case, BOGUS_TOKEN};
 use crate::sanitize::{Sanitizer, TOKEN_ENV};
 
 /// Bodies longer than this are written through a generated file rather than inline.
