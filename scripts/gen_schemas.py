@@ -703,7 +703,7 @@ def report_schema():
                     "counts entries of the findings array; rate_limited counts 429 answers met "
                     "(retried after Retry-After, never judged) and truncated the responses cut "
                     "at --body-cap (judged on their status only).")
-    schema = header(None, "report", "dcrcheck report (version 2)",
+    schema = header(None, "report", "dcrcheck report (version 3)",
                     "The versioned JSON report written by dcrcheck. Every object is closed "
                     "(additionalProperties false) so that drift between the code and this schema "
                     "is caught; a change of shape needs a new version.")
@@ -711,9 +711,9 @@ def report_schema():
     schema["additionalProperties"] = False
     schema["required"] = ["version", "tool", "target", "profile", "seed", "complete", "insecure",
                           "partition", "summary", "requirements", "findings", "conflicts",
-                          "baseline"]
+                          "baseline", "clients"]
     schema["properties"] = {
-        "version": {"description": "report format version", "type": "integer", "const": 2},
+        "version": {"description": "report format version", "type": "integer", "const": 3},
         "tool": closed_object({
             "name": {"type": "string", "const": "dcrcheck"},
             "version": string("crate version (semver)", pattern=SEMVER),
@@ -747,6 +747,18 @@ def report_schema():
                                     'it alone decides the result: the run fails exactly when '
                                     'new, stale or expired is non-empty.',
                      'oneOf': [{'type': 'null'}, {'$ref': '#/$defs/baseline'}]},
+        "clients": closed_object({
+            "created": ref("count"),
+            "ids": string_array("client_ids of the clients created, at most the first 10,000"),
+            "ids_truncated": {"description": "more clients were created than ids lists",
+                              "type": "boolean"},
+            "cleanup": {"description": "true when --cleanup was given", "type": "boolean"},
+            "deleted": ref("count"),
+            "not_deleted": ref("count"),
+            "not_deleted_ids": string_array("with --cleanup, client_ids that could not be "
+                                            "deleted, at most the first 10,000"),
+        }, "The clients the run registered (every 2xx registration answer with a client_id): "
+           "their ids, to remove them by hand, and what --cleanup deleted through RFC 7592."),
     }
     headers = {"description": "header name to value", "type": "object",
                "additionalProperties": {"type": "string"}}

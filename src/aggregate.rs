@@ -58,6 +58,10 @@ pub struct Aggregate {
     rows: HashMap<&'static str, RowState>,
     groups: Vec<Group>,
     index: HashMap<Problem, usize>,
+    /// Secret values seen in answers whose requests later exemplars may quote (the RFC 7592
+    /// conversation sends registered metadata back): the report masks them wherever they
+    /// appear. Bounded: only the conversation's few answers add to it.
+    secrets: Vec<String>,
 }
 
 /// How an exemplar ranks: a shrinkable case first (it can become a minimal reproduction),
@@ -73,7 +77,20 @@ impl Aggregate {
             rows: HashMap::new(),
             groups: Vec::new(),
             index: HashMap::new(),
+            secrets: Vec::new(),
         }
+    }
+
+    /// Remembers the secret members (`client_secret`, `registration_access_token`) of an
+    /// answer, so that reports mask them in any request that quotes them.
+    pub fn remember_secrets(&mut self, obs: &Observation) {
+        if let Some(v) = obs.response.as_ref().and_then(|r| r.json()) {
+            crate::sanitize::secret_values(v, &mut self.secrets);
+        }
+    }
+
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     /// Folds the verdicts of one exchange (`exchange` is `None` for run-wide verdicts).

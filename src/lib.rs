@@ -6,6 +6,8 @@
 //! ```text
 //! profile + seed ─► generate (a lazy stream of Case; select: partition and focus)
 //!   ─► exec (Observation, as each arrives)
+//!   ─► manage (after the stream: the RFC 7592 conversation, each request built from the
+//!      answers before it, when the server offers a configuration endpoint)
 //!   ─► checks (Verdict; the run-wide Ledger of credential digests)
 //!   ─► aggregate (row state; findings with one exemplar each) ─► shrink (minimal reproductions)
 //!   ─► model (RunReport, RunOutcome) ─► baseline (accepted failures)
@@ -30,10 +32,12 @@ pub mod aggregate;
 pub mod baseline;
 pub mod bench;
 pub mod checks;
+pub mod cleanup;
 pub mod cli;
 pub mod exec;
 pub mod exit_code;
 pub mod generate;
+pub mod manage;
 pub mod merge;
 pub mod model;
 pub mod profile;

@@ -147,7 +147,32 @@ pub fn merge(shards: &[(String, RunReport)]) -> Result<RunReport, MergeError> {
     merged.baseline = None;
     // One unverified shard leaves the whole run unverified.
     merged.insecure = reports.iter().any(|r| r.insecure);
+    merged.clients = merge_clients(&reports);
     Ok(merged)
+}
+
+/// Every shard's clients, the id lists concatenated up to the same bound a run keeps.
+fn merge_clients(reports: &[&RunReport]) -> crate::model::Clients {
+    let limit = crate::cleanup::LISTED_CLIENT_IDS;
+    let mut out = crate::model::Clients::default();
+    for r in reports {
+        let c = &r.clients;
+        out.created += c.created;
+        out.deleted += c.deleted;
+        out.not_deleted += c.not_deleted;
+        out.cleanup |= c.cleanup;
+        out.ids_truncated |= c.ids_truncated;
+        out.ids
+            .extend(c.ids.iter().take(limit - out.ids.len().min(limit)).cloned());
+        out.not_deleted_ids.extend(
+            c.not_deleted_ids
+                .iter()
+                .take(limit - out.not_deleted_ids.len().min(limit))
+                .cloned(),
+        );
+    }
+    out.ids_truncated |= out.created > out.ids.len();
+    out
 }
 
 /// Refuses a report that is not of the same run as the first one. An embedded target listens

@@ -14,7 +14,7 @@ use crate::profile::Profile;
 use crate::spec::Severity;
 
 /// Version of the JSON report format (`schemas/report.schema.json`).
-pub const REPORT_VERSION: u32 = 2;
+pub const REPORT_VERSION: u32 = 3;
 /// The oldest report version dcrcheck reads back (`merge`, `replay`): version 1 lacked
 /// `complete`, `partition`, `insecure`, `baseline` and the findings' `exemplar` and `kind`,
 /// which read as a complete, unsharded, verified run with no baseline.
@@ -158,6 +158,28 @@ pub struct RunReport {
     /// when no baseline was used. When present, it alone decides whether the run fails.
     #[serde(default)]
     pub baseline: Option<BaselineResult>,
+    /// The clients the run registered, and what `--cleanup` did with them.
+    #[serde(default)]
+    pub clients: Clients,
+}
+
+/// The clients a run registered (every 2xx registration answer with a `client_id`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Clients {
+    pub created: usize,
+    /// Their client_ids, the first `cleanup::LISTED_CLIENT_IDS` of them, so that they can be
+    /// removed by hand.
+    pub ids: Vec<String>,
+    /// More clients were created than `ids` lists.
+    pub ids_truncated: bool,
+    /// `--cleanup` was given.
+    pub cleanup: bool,
+    /// Deleted through RFC 7592 (by `--cleanup`, and by the management conversation itself).
+    pub deleted: usize,
+    /// With `--cleanup`: clients left behind (no configuration endpoint, or the DELETE failed).
+    pub not_deleted: usize,
+    /// Their client_ids, the first `cleanup::LISTED_CLIENT_IDS` of them.
+    pub not_deleted_ids: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -317,6 +339,7 @@ mod tests {
             findings: Vec::new(),
             conflicts: Vec::new(),
             baseline: None,
+            clients: Default::default(),
         }
     }
 

@@ -131,6 +131,12 @@ pub async fn replay(
                     "run-wide check `{}`: it compares several exchanges; rerun `dcrcheck run --check {}`",
                     f.check, f.check
                 )
+            } else if f.exemplar.starts_with("manage-") {
+                // Each step needs the credentials of a registration made moments before.
+                format!(
+                    "RFC 7592 step {}: it is built from earlier answers of its conversation; rerun `dcrcheck run --check {}`",
+                    f.exemplar, f.check
+                )
             } else {
                 format!("no case like {} in this dcrcheck version", f.exemplar)
             };

@@ -80,6 +80,8 @@ pub struct RunConfig {
     pub strict: bool,
     /// `--require-token`: a registration accepted without the initial access token FAILs.
     pub require_token: bool,
+    /// `--cleanup`: delete the clients the run registered once it is over (RFC 7592 §2.3).
+    pub cleanup: bool,
     /// `--partition hash:M/N`: send only this shard's share of the generated cases.
     pub partition: Option<Partition>,
     /// `--requirement`, `--check`: report only these rows, and send only what they need
@@ -145,6 +147,7 @@ impl RunConfig {
             discovery: None,
             strict: false,
             require_token: false,
+            cleanup: false,
             partition: None,
             focus: None,
             stop: Stop::default(),
@@ -202,6 +205,8 @@ fn keep_for(check: &str) -> Keep {
         // GET: the fixed probes make several registrations (two confidential clients, two
         // asking for one client_id) and the GET, whatever rows they carry.
         Some(checks::Kind::Run(_)) => Keep::Probes,
+        // The RFC 7592 conversation registers its own clients after the stream.
+        Some(checks::Kind::Manage(_)) => Keep::Carriers,
         // Any other per-case check judges whatever answer any case gets (a 5xx, a success
         // body, an error body), and which payload shows a defect is the server's business: a
         // 500 for a 41-character client_name comes from some random payload. Only the whole
@@ -510,6 +515,7 @@ async fn run_against(
     let mut agg = Aggregate::new(profile);
     let mut ledger = Ledger::default();
     let mut tally = Tally::default();
+    let mut created = crate::cleanup::Created::new(config.cleanup);
     let mut done = 0;
     let mut fold = |case: &Case, obs: &Observation| {
         let ctx = CaseContext {
@@ -522,6 +528,7 @@ async fn run_against(
         };
         agg.add(Some((case, obs)), reported(checks::judge_case(&ctx)));
         ledger.record(case, obs);
+        created.record(obs);
         tally.count(obs);
         done += 1;
         on_event(Event::CaseFinished { done, total, case });
@@ -537,6 +544,36 @@ async fn run_against(
         tokio::select! {
             () = executor.run_stream(finals.into_iter(), &mut fold) => {}
             () = stop.grace_over() => {}
+        }
+    }
+
+    // The RFC 7592 conversation registers clients of its own, so it waits for the stream; a
+    // focused run sends it only when it reports a management row.
+    let wants_management = focus.is_none_or(|f| {
+        checks::CHECKS
+            .iter()
+            .filter(|c| matches!(c.kind, checks::Kind::Manage(_)))
+            .flat_map(|c| c.requirements.iter())
+            .any(|r| f.reports(r))
+    });
+    let mut management_requests = 0;
+    if wants_management && !stop.is_stopped() {
+        let conversation = tokio::select! {
+            c = crate::manage::converse(&executor, &first) => Some(c),
+            () = stop.grace_over() => None,
+        };
+        if let Some(conv) = conversation {
+            management_requests = conv.steps.len();
+            record_conversation(&mut created, &conv);
+            for step in &conv.steps {
+                agg.remember_secrets(&step.observation);
+            }
+            for (index, verdicts) in checks::judge_management(profile, policy, &conv) {
+                let exchange = index
+                    .and_then(|i| conv.steps.get(i))
+                    .map(|s| (&s.case, &s.observation));
+                agg.add(exchange, reported(verdicts));
+            }
         }
     }
 
@@ -564,6 +601,7 @@ async fn run_against(
         now,
         policy,
         budget: config.shrink_budget,
+        created: &mut created,
     };
     let mut shrunk = HashMap::new();
     let work: Vec<(Problem, Case)> = agg
@@ -579,15 +617,43 @@ async fn run_against(
         }
     }
     let resent = config.shrink_budget - shrinker.budget;
+    let cleanup_requests = created.cleanup_requests();
+    let clients = created.finish(&executor, config.exec.concurrency).await;
     let mut report = build_report(config, &url, embedded, &agg, &shrunk, began.elapsed());
     report.summary.cases = tally.cases;
-    report.summary.requests = tally.cases + resent + probes.requests();
+    report.summary.requests =
+        tally.cases + resent + probes.requests() + management_requests + cleanup_requests;
+    report.clients = clients;
     report.summary.transport_errors = tally.transport_errors;
     report.summary.rate_limited = tally.rate_limited;
     report.summary.truncated = tally.truncated;
     report.complete = !stop.is_stopped();
     on_event(Event::Finished { report: &report });
     Ok(report)
+}
+
+/// Counts the conversation's registrations as the run's, and its deletes as done.
+fn record_conversation(created: &mut crate::cleanup::Created, conv: &crate::manage::Conversation) {
+    use crate::manage::StepName;
+    for (register, delete) in [
+        (StepName::Register, StepName::Delete),
+        (StepName::RegisterOther, StepName::DeleteOther),
+    ] {
+        let Some(step) = conv.step(register) else {
+            continue;
+        };
+        created.record(&step.observation);
+        let id = crate::manage::success_body(&step.observation)
+            .and_then(|b| b.get(crate::spec::names::CLIENT_ID))
+            .and_then(Value::as_str);
+        let gone = conv
+            .step(delete)
+            .and_then(|s| s.observation.response.as_ref())
+            .is_some_and(|r| (200..300).contains(&r.status));
+        if let (Some(id), true) = (id, gone) {
+            created.record_deleted(id);
+        }
+    }
 }
 
 /// Counts over every exchange of a run.
@@ -624,6 +690,9 @@ pub fn build_report(
     let mut sanitizer = Sanitizer::new(config.show_secrets);
     if let Some(t) = &config.token {
         sanitizer.add_secret(t);
+    }
+    for s in agg.secrets() {
+        sanitizer.add_secret(s);
     }
     let observations = agg
         .groups()
@@ -669,6 +738,7 @@ pub fn build_report(
         findings,
         conflicts: profile.conflicts().iter().map(Into::into).collect(),
         baseline: None,
+        clients: Default::default(),
     }
 }
 

@@ -12,6 +12,8 @@ use crate::spec::names::SECRET_MEMBERS;
 pub const MASK: &str = "<redacted>";
 /// Environment variable a curl command reads the initial access token from.
 pub const TOKEN_ENV: &str = "DCRCHECK_TOKEN";
+/// Environment variable a curl command reads an RFC 7592 registration access token from.
+pub const REGISTRATION_TOKEN_ENV: &str = "DCRCHECK_REGISTRATION_TOKEN";
 
 #[derive(Debug, Clone, Default)]
 pub struct Sanitizer {
@@ -43,19 +45,10 @@ impl Sanitizer {
 
     /// Collects the secret members of a JSON value.
     pub fn learn_from(&mut self, v: &Value) {
-        match v {
-            Value::Object(m) => {
-                for (k, v) in m {
-                    if SECRET_MEMBERS.contains(&k.as_str()) {
-                        if let Some(s) = v.as_str() {
-                            self.add_secret(s);
-                        }
-                    }
-                    self.learn_from(v);
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|v| self.learn_from(v)),
-            _ => {}
+        let mut found = Vec::new();
+        secret_values(v, &mut found);
+        for s in &found {
+            self.add_secret(s);
         }
     }
 
@@ -118,6 +111,26 @@ impl Sanitizer {
         } else {
             self.text(value)
         }
+    }
+}
+
+/// Appends the string values of the secret members anywhere in a JSON value to `out`.
+pub fn secret_values(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                if SECRET_MEMBERS.contains(&k.as_str()) {
+                    if let Some(s) = v.as_str() {
+                        if !out.iter().any(|o| o == s) {
+                            out.push(s.to_string());
+                        }
+                    }
+                }
+                secret_values(v, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| secret_values(v, out)),
+        _ => {}
     }
 }
 

@@ -45,6 +45,9 @@ pub struct Shrinker<'a> {
     pub policy: checks::Policy,
     /// Requests left.
     pub budget: usize,
+    /// Where the clients that shrinking registers are remembered (for the report and
+    /// `--cleanup`).
+    pub created: &'a mut crate::cleanup::Created,
 }
 
 impl Shrinker<'_> {
@@ -225,6 +228,7 @@ impl Shrinker<'_> {
         let mut candidate = case.clone();
         candidate.request.body = Body::Json(value);
         let observation = self.executor.send(&candidate).await;
+        self.created.record(&observation);
         let ctx = CaseContext {
             profile: self.profile,
             case: &candidate,

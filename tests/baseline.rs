@@ -758,6 +758,7 @@ expires = "2026-01-01"
         r.clone(),
         RunReport {
             baseline: None,
+            clients: Default::default(),
             ..r.clone()
         },
     ] {

@@ -167,6 +167,57 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::HonourClientId,
         Profile::Rfc7591,
     ),
+    // RFC 7592: the management conversation.
+    (
+        "management_credentials_come_together",
+        Defect::ManagementTokenWithoutUri,
+        Profile::Rfc7591,
+    ),
+    (
+        "client_read_returns_its_metadata",
+        Defect::ReadDropsRedirectUris,
+        Profile::Rfc7591,
+    ),
+    (
+        "configuration_endpoint_requires_the_clients_token",
+        Defect::ManagementIgnoresToken,
+        Profile::Rfc7591,
+    ),
+    (
+        "unknown_client_gets_401",
+        Defect::Management404UnknownClient,
+        Profile::Rfc7591,
+    ),
+    (
+        "update_replaces_the_metadata",
+        Defect::UpdateMergesMetadata,
+        Profile::Rfc7591,
+    ),
+    (
+        "update_keeps_server_issued_identifiers",
+        Defect::UpdateAdoptsClientSecret,
+        Profile::Rfc7591,
+    ),
+    (
+        "update_cannot_set_the_registration_token",
+        Defect::UpdateAcceptsRegistrationToken,
+        Profile::Rfc7591,
+    ),
+    (
+        "update_refuses_or_replaces_invalid_values",
+        Defect::UpdateAcceptsFragmentRedirect,
+        Profile::Rfc7591,
+    ),
+    (
+        "delete_answers_204",
+        Defect::DeleteReturns200,
+        Profile::Rfc7591,
+    ),
+    (
+        "deleted_client_token_is_revoked",
+        Defect::DeleteKeepsClient,
+        Profile::Rfc7591,
+    ),
     // TLS defects: `run_against_server` serves these over TLS.
     (
         "endpoint_requires_tls",

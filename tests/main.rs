@@ -14,6 +14,7 @@ mod fuzz;
 mod generation;
 mod interrupt;
 mod issuer;
+mod manage;
 mod mtls;
 mod rate_limit;
 mod real_server;

@@ -62,6 +62,30 @@ async fn node_oidc_provider_verdicts_match_the_snapshot() {
     s.bind(|| insta::assert_snapshot!("node_oidc_provider_verdicts", text));
 }
 
+/// node-oidc-provider with `DCR_FULL=1`: RFC 7592 update and delete on, so the management
+/// conversation runs to the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_oidc_provider_full_verdicts_match_the_snapshot() {
+    let Some(url) = env("DCRCHECK_NODE_OIDC_FULL_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must start node-oidc-provider with DCR_FULL=1 (see .ci/run)"
+        );
+        eprintln!("skipped: DCRCHECK_NODE_OIDC_FULL_URL is not set (run .ci/run)");
+        return;
+    };
+    let mut text = String::new();
+    for profile in [Profile::Rfc7591, Profile::Oidc] {
+        let report = run(&url, profile, None).await;
+        assert_eq!(report.summary.transport_errors, 0);
+        text.push_str(&table(&format!("all features, {profile}"), &report));
+    }
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.bind(|| insta::assert_snapshot!("node_oidc_provider_full_verdicts", text));
+}
+
 /// One open-registration target started by `.ci/run` (`DCRCHECK_TARGET_<NAME>` holds its
 /// registration endpoint URL): rfc7591 and oidc verdict tables against `real_<name>_verdicts`.
 async fn target_verdicts_match_the_snapshot(name: &str) {

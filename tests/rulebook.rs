@@ -143,6 +143,9 @@ fn defect_severities_follow_the_rulebook() {
         "redirect-uris-only-for-redirect-grants",
         "accept-private-jwk",
         "client-id-in-late-error",
+        // R7592-2.1-b: a 404 for an unknown client is WARN under RFC 7592 alone (the catalog's
+        // grading); a 200 for it FAILs.
+        "management-404-unknown-client",
     ];
     let mut wrong = Vec::new();
     for &d in Defect::ALL {

@@ -208,7 +208,7 @@ fn shards_are_disjoint_and_cover_every_generated_case() {
                 }
                 for c in &whole {
                     let want = match c.kind {
-                        CaseKind::Probe | CaseKind::Final => n,
+                        CaseKind::Probe | CaseKind::Final | CaseKind::Manage => n,
                         CaseKind::Valid | CaseKind::Invalid | CaseKind::Fixture => 1,
                     };
                     assert_eq!(

@@ -6,6 +6,7 @@
 
 mod error_body;
 mod expect;
+mod manage;
 pub mod rulebook;
 mod run_wide;
 mod success;
@@ -112,6 +113,14 @@ impl CaseContext<'_> {
 }
 
 /// Everything a run-wide check may read.
+/// Everything a check on one step of the RFC 7592 conversation may read.
+pub struct ManageContext<'a> {
+    pub profile: Profile,
+    pub policy: Policy,
+    pub conversation: &'a crate::manage::Conversation,
+    pub step: &'a crate::manage::Step,
+}
+
 pub struct RunContext<'a> {
     pub profile: Profile,
     /// What the run recorded for these checks as it streamed.
@@ -216,11 +225,14 @@ impl Out<'_> {
 
 type CaseFn = fn(&CaseContext, &mut Out);
 type RunFn = fn(&RunContext, &mut Out);
+type ManageFn = fn(&ManageContext, &mut Out);
 
 #[derive(Clone, Copy)]
 pub enum Kind {
     Case(CaseFn),
     Run(RunFn),
+    /// Judges the steps of the RFC 7592 conversation.
+    Manage(ManageFn),
 }
 
 /// A named check: a statement of what must be true.
@@ -270,6 +282,16 @@ pub static CHECKS: &[Check] = &[
     tls::ENDPOINT_REQUIRES_TLS,
     tls::TLS12_HANDSHAKE_SUCCEEDS,
     tls::DISCOVERY_ADVERTISES_HTTPS_REGISTRATION_ENDPOINT,
+    manage::MANAGEMENT_CREDENTIALS_COME_TOGETHER,
+    manage::CLIENT_READ_RETURNS_ITS_METADATA,
+    manage::CONFIGURATION_ENDPOINT_REQUIRES_THE_CLIENTS_TOKEN,
+    manage::UNKNOWN_CLIENT_GETS_401,
+    manage::UPDATE_REPLACES_THE_METADATA,
+    manage::UPDATE_KEEPS_SERVER_ISSUED_IDENTIFIERS,
+    manage::UPDATE_CANNOT_SET_THE_REGISTRATION_TOKEN,
+    manage::UPDATE_REFUSES_OR_REPLACES_INVALID_VALUES,
+    manage::DELETE_ANSWERS_204,
+    manage::DELETED_CLIENT_TOKEN_IS_REVOKED,
 ];
 
 /// Looks a check up by name.
@@ -359,6 +381,52 @@ pub fn judge_run(ctx: &RunContext) -> Vec<Verdict> {
             f(ctx, out);
         }
     })
+}
+
+/// Judges the RFC 7592 conversation: the verdicts of each step, by the step's index. When
+/// the server offers no configuration endpoint, every management row the checks cover gets a
+/// SKIP saying why (not attached to a step).
+pub fn judge_management(
+    profile: Profile,
+    policy: Policy,
+    conversation: &crate::manage::Conversation,
+) -> Vec<(Option<usize>, Vec<Verdict>)> {
+    let mut out: Vec<(Option<usize>, Vec<Verdict>)> = conversation
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let ctx = ManageContext {
+                profile,
+                policy,
+                conversation,
+                step,
+            };
+            let verdicts = judge_all(profile, policy, |check, out| {
+                if let Kind::Manage(f) = check.kind {
+                    f(&ctx, out);
+                }
+            });
+            (Some(i), verdicts)
+        })
+        .collect();
+    if let Some(reason) = &conversation.not_offered {
+        let judged: std::collections::BTreeSet<&str> = out
+            .iter()
+            .flat_map(|(_, v)| v.iter().map(|v| v.requirement))
+            .collect();
+        let skips = judge_all(profile, policy, |check, o| {
+            if let Kind::Manage(_) = check.kind {
+                for row in check.requirements {
+                    if !judged.contains(row) {
+                        o.skip(row, reason.clone());
+                    }
+                }
+            }
+        });
+        out.push((None, skips));
+    }
+    out
 }
 
 fn judge_all(

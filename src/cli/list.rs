@@ -58,6 +58,7 @@ pub fn render(what: ListWhat, profile: Option<Profile>) -> String {
                 let kind = match c.kind {
                     crate::checks::Kind::Case(_) => "per case",
                     crate::checks::Kind::Run(_) => "run-wide",
+                    crate::checks::Kind::Manage(_) => "RFC 7592 conversation",
                 };
                 let _ = writeln!(
                     o,

@@ -523,6 +523,12 @@ pub struct RunArgs {
     /// open.
     #[arg(long)]
     pub require_token: bool,
+    /// After the run, delete every client it registered through the client configuration
+    /// endpoint the server returned (RFC 7592 §2.3); the report counts what was deleted and
+    /// lists the client_ids that could not be. Without it the report lists the client_ids the
+    /// run created.
+    #[arg(long)]
+    pub cleanup: bool,
     /// Show secrets (tokens, client secrets) in output instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
@@ -578,6 +584,7 @@ impl RunArgs {
         config.shrink_budget = self.shrink_budget;
         config.strict = self.strict;
         config.require_token = self.require_token;
+        config.cleanup = self.cleanup;
         config.discovery = match &self.discovery {
             None => None,
             Some(raw) => Some(parse_url("--discovery", raw)?),

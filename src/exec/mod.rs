@@ -140,6 +140,25 @@ pub struct ExecConfig {
     pub retry_after_max: Duration,
 }
 
+/// The observation of a case whose configuration endpoint URL cannot be parsed: nothing
+/// was sent.
+fn unusable_url(case: &Case, url: &str, why: &str) -> Observation {
+    Observation {
+        request: SentRequest {
+            method: case.request.method.as_str(),
+            url: url.to_string(),
+            headers: Vec::new(),
+        },
+        response: None,
+        transport_error: Some(TransportError {
+            kind: TransportErrorKind::Other,
+            message: format!("not a usable URL ({why}); nothing was sent"),
+        }),
+        elapsed_ms: 0,
+        rate_limited: 0,
+    }
+}
+
 /// Default of [`ExecConfig::max_retries`] (`--max-retries`).
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Default of [`ExecConfig::retry_after_max`] (`--retry-after-max`).
@@ -662,6 +681,17 @@ impl Executor {
             Method::Post => reqwest::Method::POST,
             Method::Get => reqwest::Method::GET,
             Method::Options => reqwest::Method::OPTIONS,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        // RFC 7592 steps go to the client configuration endpoint the server named; one that
+        // is not a URL is recorded as a transport error of that request.
+        let url = match &case.request.configuration {
+            Some(c) => match reqwest::Url::parse(&c.url) {
+                Ok(u) => u,
+                Err(e) => return unusable_url(case, &c.url, &e.to_string()),
+            },
+            None => self.target.url.clone(),
         };
         let mut headers = self.extra.clone();
         if let Some(ct) = &case.request.content_type {
@@ -677,6 +707,11 @@ impl Executor {
             Auth::Configured => self.target.token.clone(),
             Auth::Omit => None,
             Auth::Bogus => Some(BOGUS_TOKEN.to_string()),
+            Auth::Registration => case
+                .request
+                .configuration
+                .as_ref()
+                .and_then(|c| c.token.clone()),
         };
         if let Some(token) = bearer {
             if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
@@ -695,7 +730,7 @@ impl Executor {
         }
         let sent = SentRequest {
             method: case.request.method.as_str(),
-            url: self.target.url.to_string(),
+            url: url.to_string(),
             headers: headers
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
@@ -704,7 +739,7 @@ impl Executor {
         let body = case.request.body.to_bytes();
         let build = || {
             self.client
-                .request(method.clone(), self.target.url.clone())
+                .request(method.clone(), url.clone())
                 .headers(headers.clone())
                 .body(body.clone())
         };

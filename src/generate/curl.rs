@@ -2,7 +2,7 @@
 //! (`$DCRCHECK_TOKEN`) so the command still works when pasted.
 
 use super::{Auth, Body, Case, BOGUS_TOKEN};
-use crate::sanitize::{Sanitizer, TOKEN_ENV};
+use crate::sanitize::{Sanitizer, REGISTRATION_TOKEN_ENV, TOKEN_ENV};
 
 /// Bodies longer than this are written through a generated file rather than inline.
 const INLINE_BODY: usize = 4096;
@@ -14,6 +14,7 @@ pub fn shell_quote(s: &str) -> String {
 
 pub fn command(case: &Case, url: &str, has_token: bool, sanitizer: &Sanitizer) -> String {
     let req = &case.request;
+    let url = req.configuration.as_ref().map_or(url, |c| c.url.as_str());
     let mut parts = vec![
         "curl -sS -i".to_string(),
         format!("-X {}", req.method.as_str()),
@@ -35,6 +36,9 @@ pub fn command(case: &Case, url: &str, has_token: bool, sanitizer: &Sanitizer) -
         Auth::Bogus => parts.push(format!(
             "-H {}",
             shell_quote(&format!("Authorization: Bearer {BOGUS_TOKEN}"))
+        )),
+        Auth::Registration => parts.push(format!(
+            "-H \"Authorization: Bearer ${REGISTRATION_TOKEN_ENV}\""
         )),
         _ => {}
     }

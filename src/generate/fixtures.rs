@@ -278,6 +278,7 @@ impl Fixture {
                 body,
                 auth: Auth::Configured,
                 headers: Vec::new(),
+                configuration: None,
             },
             expectation: self.expectation()?,
             requirements,

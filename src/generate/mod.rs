@@ -77,6 +77,8 @@ pub enum CaseKind {
     Fixture,
     /// Sent after all others (reads state the other cases created).
     Final,
+    /// A step of the RFC 7592 conversation (`crate::manage`), built from earlier answers.
+    Manage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,6 +89,10 @@ pub enum Method {
     Get,
     #[serde(rename = "OPTIONS")]
     Options,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "DELETE")]
+    Delete,
 }
 
 impl Method {
@@ -95,6 +101,8 @@ impl Method {
             Method::Post => "POST",
             Method::Get => "GET",
             Method::Options => "OPTIONS",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -112,6 +120,8 @@ pub enum Auth {
     Omit,
     /// A wrong bearer token.
     Bogus,
+    /// The registration access token of [`CaseRequest::configuration`] (RFC 7592 §2).
+    Registration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +132,31 @@ pub struct CaseRequest {
     pub body: Body,
     pub auth: Auth,
     pub headers: Vec<(String, String)>,
+    /// Set for RFC 7592 requests: they go to a client configuration endpoint, not to the
+    /// run's registration endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<ConfigurationEndpoint>,
+}
+
+/// A client configuration endpoint (RFC 7592 §2) and the registration access token a request
+/// to it carries with [`Auth::Registration`].
+#[derive(Clone, Serialize)]
+pub struct ConfigurationEndpoint {
+    /// `registration_client_uri` as the server gave it (or changed on purpose by a probe).
+    pub url: String,
+    /// A secret: never serialised, never shown by `Debug`.
+    #[serde(skip)]
+    pub token: Option<String>,
+}
+
+// Hand-written so the registration access token never reaches a log line.
+impl std::fmt::Debug for ConfigurationEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigurationEndpoint")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl CaseRequest {
@@ -132,6 +167,7 @@ impl CaseRequest {
             body: Body::Json(body),
             auth: Auth::Configured,
             headers: Vec::new(),
+            configuration: None,
         }
     }
 }

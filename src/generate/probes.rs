@@ -67,6 +67,7 @@ fn raw(content_type: Option<&str>, body: Body) -> CaseRequest {
         body,
         auth: Auth::Configured,
         headers: Vec::new(),
+        configuration: None,
     }
 }
 
@@ -451,6 +452,7 @@ pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
                         "content-type".into(),
                     ),
                 ],
+                configuration: None,
             },
         });
     }
@@ -500,6 +502,7 @@ pub fn final_probes(profile: Profile) -> Vec<Case> {
                 // Without the token: what an anonymous visitor can read.
                 auth: Auth::Omit,
                 headers: Vec::new(),
+                configuration: None,
             },
         },
         CaseKind::Final,

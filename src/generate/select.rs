@@ -83,7 +83,7 @@ impl Partition {
     /// compare registrations made within one run, so each shard needs its own.
     pub fn keeps(self, case: &Case) -> bool {
         match case.kind {
-            CaseKind::Probe | CaseKind::Final => true,
+            CaseKind::Probe | CaseKind::Final | CaseKind::Manage => true,
             CaseKind::Valid | CaseKind::Invalid | CaseKind::Fixture => {
                 Partition::shard_of(&case.id, self.count) == self.index
             }

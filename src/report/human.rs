@@ -161,6 +161,28 @@ pub fn render_with(report: &RunReport, style: Style) -> String {
             s.truncated
         );
     }
+    let c = &report.clients;
+    if c.cleanup {
+        let left = if c.not_deleted > 0 {
+            format!(
+                "; {} could not be deleted (client_ids in the JSON report's clients.not_deleted_ids)",
+                c.not_deleted
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "clients: {} registered, {} deleted through RFC 7592{left}",
+            c.created, c.deleted
+        );
+    } else if c.created > c.deleted {
+        let _ = writeln!(
+            o,
+            "clients: {} registered and left on the server (client_ids in the JSON report; --cleanup deletes them where the server offers RFC 7592)",
+            c.created - c.deleted
+        );
+    }
     if !report.complete {
         let _ = writeln!(
             o,

@@ -255,7 +255,29 @@ defects! {
         "advertises an http:// registration_endpoint in its discovery documents (needs --tls)";
     DiscoveryWithoutRegistrationEndpoint => "discovery-without-registration-endpoint", "OIDC-Core-15.2", Fail,
         "leaves registration_endpoint out of its discovery documents (needs --tls)";
-
+    // RFC 7592 management.
+    ManagementIgnoresToken => "management-ignores-token", "R7592-2-a", Fail,
+        "serves GET on the client configuration endpoint without checking the registration access token";
+    ManagementTokenAnyClient => "management-token-any-client", "R7592-2-a", Fail,
+        "accepts any client's registration access token on every client's configuration endpoint";
+    Management404UnknownClient => "management-404-unknown-client", "R7592-2.1-b", Warn,
+        "answers 404 for an unknown or deleted client on the configuration endpoint instead of 401";
+    ReadDropsRedirectUris => "read-drops-redirect-uris", "R7592-2.1-a", Fail,
+        "leaves redirect_uris out of the client read response";
+    UpdateMergesMetadata => "update-merges-metadata", "R7592-2.2-a", Warn,
+        "merges an update into the stored metadata instead of replacing it (omitted members survive)";
+    UpdateAdoptsClientSecret => "update-adopts-client-secret", "R7592-2.2-b", Fail,
+        "adopts a client_secret the client chose in an update request";
+    UpdateChangesClientId => "update-changes-client-id", "R7592-2.2-b", Fail,
+        "takes the client_id of an update request as the client's new identifier";
+    UpdateAcceptsRegistrationToken => "update-accepts-registration-token", "R7592-2.2-c", Fail,
+        "takes a registration_access_token sent in an update request as the client's new token";
+    UpdateAcceptsFragmentRedirect => "update-accepts-fragment-redirect", "R7592-2.2-d", Warn,
+        "accepts redirect URIs with a fragment in an update";
+    DeleteReturns200 => "delete-returns-200", "R7592-2.3-a", Fail,
+        "answers a successful client delete with 200 and a JSON body instead of 204";
+    DeleteKeepsClient => "delete-keeps-client", "R7592-5-a", Fail,
+        "answers DELETE with 204 but keeps the client and its registration access token valid";
 }
 
 /// The POST count on which `drop-connection` closes the connection: every Nth POST.
@@ -306,6 +328,43 @@ impl DefectSet {
     pub(crate) fn has(&self, defect: Defect) -> bool {
         self.0.contains(&defect)
     }
+
+    /// The defects the client configuration endpoint (RFC 7592) commits: its own, and the two
+    /// whose description covers every response (`no-cache-control`, `no-cors`). The
+    /// registration defects (parsing, validation, response shape, error format) stay on the
+    /// registration endpoints, so each defect still breaks exactly one requirement and a
+    /// harness's management checks see a clean endpoint under them.
+    pub(crate) fn for_configuration_endpoint(&self) -> DefectSet {
+        DefectSet(
+            self.0
+                .iter()
+                .copied()
+                .filter(|d| d.on_configuration_endpoint())
+                .collect(),
+        )
+    }
+}
+
+impl Defect {
+    /// Whether [`DefectSet::for_configuration_endpoint`] keeps the defect.
+    fn on_configuration_endpoint(self) -> bool {
+        matches!(
+            self,
+            Defect::NoCacheControl
+                | Defect::NoCors
+                | Defect::ManagementIgnoresToken
+                | Defect::ManagementTokenAnyClient
+                | Defect::Management404UnknownClient
+                | Defect::ReadDropsRedirectUris
+                | Defect::UpdateMergesMetadata
+                | Defect::UpdateAdoptsClientSecret
+                | Defect::UpdateChangesClientId
+                | Defect::UpdateAcceptsRegistrationToken
+                | Defect::UpdateAcceptsFragmentRedirect
+                | Defect::DeleteReturns200
+                | Defect::DeleteKeepsClient
+        )
+    }
 }
 
 #[cfg(test)]
@@ -343,6 +402,17 @@ mod tests {
             );
         }
         assert!("nope".parse::<Defect>().is_err());
+    }
+
+    #[test]
+    fn the_configuration_endpoint_commits_only_its_own_defects() {
+        let all = DefectSet::new(Defect::ALL);
+        let kept = all.for_configuration_endpoint();
+        for &d in Defect::ALL {
+            let own = d.requirement().starts_with("R7592-");
+            let everywhere = matches!(d, Defect::NoCacheControl | Defect::NoCors);
+            assert_eq!(kept.has(d), own || everywhere, "{d}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The HTTP handlers: method dispatch, body limit, initial access token, content type and JSON
-//! parsing, then validation and the response. Each step is a small function; the input-band
-//! and transport defects are decided here.
+//! The HTTP handlers of the registration endpoints: method dispatch, body limit, initial
+//! access token, content type and JSON parsing, then validation and the response. Each step is
+//! a small function; the input-band and transport defects are decided here. The client
+//! configuration endpoint (`manage`) reuses the body, token and parsing steps.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
 use futures_util::StreamExt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -18,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::defects::{Defect, DefectSet, DROP_EVERY};
 use super::response::{self, protocol_error, rejected};
-use super::store::ClientStore;
+use super::store::{self, ClientStore, StoredClient};
 use super::validate::{self, Endpoint, ErrorCode, Rejection, DEFAULT_ACR_VALUES, REQUEST_URIS};
 use super::ServerConfig;
 use crate::spec::names::*;
@@ -29,12 +30,15 @@ pub(crate) struct AppState {
     /// SHA-256 of the initial access token, so comparison time does not depend on content
     /// or length.
     token_digest: Option<[u8; 32]>,
-    body_limit: usize,
+    pub(super) body_limit: usize,
     defects: DefectSet,
-    store: ClientStore,
+    /// The defects the client configuration endpoint commits
+    /// ([`DefectSet::for_configuration_endpoint`]).
+    pub(super) management_defects: DefectSet,
+    pub(super) store: ClientStore,
     /// POSTs seen, for `drop-connection`.
     posts: AtomicU64,
-    /// Served over TLS: the discovery documents advertise `https` URLs.
+    /// Served over TLS: the discovery documents and `registration_client_uri` use `https`.
     tls: bool,
     /// `ServerConfig::rate_limit`.
     limiter: Option<RateLimiter>,
@@ -89,16 +93,70 @@ fn too_many_requests() -> Response {
 
 impl AppState {
     pub(crate) fn new(config: ServerConfig) -> Self {
+        let defects = DefectSet::new(&config.defects);
         AppState {
             token_digest: config.initial_access_token.as_deref().map(digest),
             body_limit: config.body_limit,
-            defects: DefectSet::new(&config.defects),
+            management_defects: defects.for_configuration_endpoint(),
+            defects,
             store: ClientStore::with_cap(config.max_clients),
             posts: AtomicU64::new(0),
             tls: config.tls,
             limiter: config.rate_limit.map(RateLimiter::new),
         }
     }
+
+    /// `https` in TLS mode, else `http`.
+    fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The `registration_client_uri` of `client_id` (RFC 7592 §3), on the host and port the
+    /// request was addressed to, like the discovery documents' URLs.
+    pub(super) fn configuration_uri(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+        client_id: &str,
+    ) -> String {
+        format!(
+            "{}://{}{}/{}",
+            self.scheme(),
+            request_host(headers, uri),
+            super::REGISTER_PATH,
+            path_segment(client_id)
+        )
+    }
+}
+
+/// The host (and port) a request was addressed to: its `Host` header, else the authority of
+/// its URI, else `localhost`.
+fn request_host(headers: &HeaderMap, uri: &Uri) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or("localhost")
+        .to_owned()
+}
+
+/// `text` as one URL path segment: everything but the RFC 3986 unreserved characters
+/// percent-encoded (UTF-8), so any client_id survives the round trip through the route's
+/// path parameter.
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 pub(crate) async fn register(State(state): State<Arc<AppState>>, req: Request) -> Response {
@@ -133,14 +191,8 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
             HeaderValue::from_static("GET, HEAD"),
         );
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))
-        .unwrap_or("localhost")
-        .to_owned();
-    let scheme = if state.tls { "https" } else { "http" };
+    let host = request_host(req.headers(), req.uri());
+    let scheme = state.scheme();
     let issuer = format!("{scheme}://{host}");
     let registration_scheme = if state.defects.has(Defect::DiscoveryHttpRegistrationEndpoint) {
         "http"
@@ -157,7 +209,7 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
 async fn dispatch(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
     match *req.method() {
         Method::POST => post(state, endpoint, req).await,
-        Method::OPTIONS if !state.defects.has(Defect::NoCors) => response::preflight(),
+        Method::OPTIONS if !state.defects.has(Defect::NoCors) => response::preflight("POST"),
         Method::GET if state.defects.has(Defect::ListClientsOnGet) => {
             response::client_list(state.store.all(), &state.defects)
         }
@@ -193,22 +245,7 @@ async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match read_body(body, &parts.headers, state.body_limit).await {
         Ok(bytes) => bytes,
-        Err(BodyError::TooLarge) => {
-            let text = format!("the request body is larger than {} bytes", state.body_limit);
-            return protocol_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                INVALID_REQUEST,
-                &text,
-                defects,
-            );
-        }
-        Err(BodyError::Broken) => {
-            let rejection = Rejection::new(
-                ErrorCode::InvalidRequest,
-                "the request body could not be read",
-            );
-            return rejected(&rejection, defects);
-        }
+        Err(e) => return body_refused(e, state.body_limit, defects),
     };
     if let Some(refusal) = authorize(state, &parts.headers) {
         return refusal;
@@ -232,20 +269,55 @@ async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
         Sha256::digest(&bytes).into(),
         defects,
     );
-    let body = response::registered_body(&registration, &issued);
-    state.store.insert(issued.client_id, body.clone());
+    let record = response::registered_body(&registration, &issued);
+    let uri = state.configuration_uri(&parts.headers, &parts.uri, &issued.client_id);
+    let token = store::registration_access_token();
+    let body = response::client_information(&record, &uri, Some(&token));
+    let client = StoredClient {
+        record,
+        endpoint,
+        token_digest: digest(&token),
+        uri,
+    };
+    state.store.insert(issued.client_id, client);
     response::success(body, defects)
 }
 
 #[derive(Debug, PartialEq, Eq)]
-enum BodyError {
+pub(super) enum BodyError {
     TooLarge,
     Broken,
 }
 
+/// The answer to a body that [`read_body`] refused: 413 or 400 `invalid_request`.
+pub(super) fn body_refused(error: BodyError, limit: usize, defects: &DefectSet) -> Response {
+    match error {
+        BodyError::TooLarge => {
+            let text = format!("the request body is larger than {limit} bytes");
+            protocol_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                INVALID_REQUEST,
+                &text,
+                defects,
+            )
+        }
+        BodyError::Broken => {
+            let rejection = Rejection::new(
+                ErrorCode::InvalidRequest,
+                "the request body could not be read",
+            );
+            rejected(&rejection, defects)
+        }
+    }
+}
+
 /// Reads at most `limit` bytes. An oversized body is still drained (up to a cap) so the
 /// client, still busy sending, actually receives the 413 instead of a reset.
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, BodyError> {
+pub(super) async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -286,33 +358,50 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Byte
 /// RFC 6750 §3: `None` when the request may proceed, else the 401 to send.
 fn authorize(state: &AppState, headers: &HeaderMap) -> Option<Response> {
     let expected = state.token_digest?;
-    let presented = headers
+    let presented = presented_token(headers);
+    match presented {
+        Some(token) if constant_time_eq(&digest(token), &expected) => None,
+        Some(_) => Some(unauthorized(
+            true,
+            "the initial access token is not valid",
+            &state.defects,
+        )),
+        None => Some(unauthorized(
+            false,
+            "an initial access token is required",
+            &state.defects,
+        )),
+    }
+}
+
+/// The bearer token of a request's `Authorization` header, if it has one.
+pub(super) fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token);
-    let (challenge, description) = match presented {
-        Some(token) if constant_time_eq(&digest(token), &expected) => return None,
-        Some(_) => (
-            r#"Bearer realm="dcrcheck", error="invalid_token""#,
-            "the initial access token is not valid",
-        ),
-        // No credentials: the challenge carries no error code (RFC 6750 §3.1).
-        None => (
-            r#"Bearer realm="dcrcheck""#,
-            "an initial access token is required",
-        ),
+        .and_then(bearer_token)
+}
+
+/// RFC 6750 §3: a 401 with a `Bearer` challenge and an `invalid_token` body. `invalid` says
+/// a token was presented and refused; without credentials the challenge carries no error
+/// code (RFC 6750 §3.1).
+pub(super) fn unauthorized(invalid: bool, description: &str, defects: &DefectSet) -> Response {
+    let challenge = if invalid {
+        r#"Bearer realm="dcrcheck", error="invalid_token""#
+    } else {
+        r#"Bearer realm="dcrcheck""#
     };
     let res = protocol_error(
         StatusCode::UNAUTHORIZED,
         "invalid_token",
         description,
-        &state.defects,
+        defects,
     );
-    Some(response::with_header(
+    response::with_header(
         res,
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static(challenge),
-    ))
+    )
 }
 
 /// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
@@ -323,22 +412,22 @@ fn bearer_token(value: &str) -> Option<&str> {
         .then(|| rest.trim_matches(' '))
 }
 
-fn digest(token: &str) -> [u8; 32] {
+pub(super) fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+pub(super) fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-enum ParseFailure {
+pub(super) enum ParseFailure {
     Reject(Rejection),
     /// One of the 500 defects fired.
     Crash,
 }
 
 /// RFC 7591 §3.1: the body is one JSON object sent as `application/json`.
-fn parse(
+pub(super) fn parse(
     headers: &HeaderMap,
     bytes: &[u8],
     defects: &DefectSet,

@@ -4,24 +4,27 @@
 //! each so the harness can prove it notices them.
 //!
 //! Owns: `POST /register`, the vendor `seed-v3` endpoint
-//! (`POST /v3/modules/{module}/setups/{setup_id}/clients`), the discovery documents
-//! (`/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`), an
-//! in-memory client store, and starting and stopping the server on a loopback port, over plain
-//! HTTP or over TLS with a certificate generated at start.
+//! (`POST /v3/modules/{module}/setups/{setup_id}/clients`), the RFC 7592 client configuration
+//! endpoint (`GET`/`PUT`/`DELETE /register/{client_id}`, always on: every registration
+//! response carries `registration_client_uri` and `registration_access_token`), the discovery
+//! documents (`/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`),
+//! an in-memory client store, and starting and stopping the server on a loopback port, over
+//! plain HTTP or over TLS with a certificate generated at start.
 //!
 //! Must not: use anything from `crate::checks` or `crate::generate`. The server is an
 //! independent implementation of the RFC; sharing validation code with the checks would let one
 //! misreading hide on both sides. Only the `crate::spec` vocabulary is shared. It must not
 //! panic or answer 5xx for any input (except where a defect says so).
 //!
-//! Files: `endpoint` (HTTP handling), `validate` (request rules → typed registration), `uri`
-//! and `jwks` (value checks), `response` (bodies and response-shape defects), `store`
-//! (clients and credentials), `defects` (the defect catalog), `tls` (certificates and the TLS
-//! listener).
+//! Files: `endpoint` (HTTP handling of the registration endpoints), `manage` (the client
+//! configuration endpoint), `validate` (request rules → typed registration), `uri` and `jwks`
+//! (value checks), `response` (bodies and response-shape defects), `store` (clients and
+//! credentials), `defects` (the defect catalog), `tls` (certificates and the TLS listener).
 
 mod defects;
 mod endpoint;
 mod jwks;
+mod manage;
 mod response;
 mod store;
 mod tls;
@@ -50,6 +53,9 @@ pub use defects::{Defect, DefectSeverity, UnknownDefect};
 pub const REGISTER_PATH: &str = "/register";
 /// The seed-v3 path for module `dcrcheck`, setup `default` (any module and setup work).
 pub const SEED_V3_PATH: &str = "/v3/modules/dcrcheck/setups/default/clients";
+/// Route of the RFC 7592 client configuration endpoint: `registration_client_uri` is
+/// `{scheme}://{host}/register/{client_id}` (the client_id percent-encoded as one segment).
+pub const CLIENT_CONFIGURATION_ROUTE: &str = "/register/{client_id}";
 /// OpenID Connect Discovery 1.0 §4.
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 /// RFC 8414 §3.
@@ -127,6 +133,7 @@ pub fn router(config: ServerConfig) -> Router {
     let state = Arc::new(endpoint::AppState::new(config));
     let router = Router::new()
         .route(REGISTER_PATH, any(endpoint::register))
+        .route(CLIENT_CONFIGURATION_ROUTE, any(manage::configuration))
         .route(
             "/v3/modules/{module}/setups/{setup_id}/clients",
             any(endpoint::seed_v3),

@@ -141,6 +141,22 @@ pub(crate) fn registered_body(reg: &Registration, issued: &Issued) -> Map<String
     m
 }
 
+/// The full client information (RFC 7592 §3): the stored record, then
+/// `registration_client_uri` and, when known, `registration_access_token`. The registration
+/// response and the configuration endpoint's read and update answers all have this shape.
+pub(crate) fn client_information(
+    record: &Map<String, Value>,
+    uri: &str,
+    token: Option<&str>,
+) -> Map<String, Value> {
+    let mut m = record.clone();
+    m.insert(REGISTRATION_CLIENT_URI.into(), json!(uri));
+    if let Some(token) = token {
+        m.insert(REGISTRATION_ACCESS_TOKEN.into(), json!(token));
+    }
+    m
+}
+
 /// The 201 for a registered client, with any response-shape defects applied.
 pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Response {
     if defects.has(Defect::NoClientId) {
@@ -185,7 +201,7 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
         }
     }
     if defects.has(Defect::ManagementTokenWithoutUri) {
-        body.insert(REGISTRATION_ACCESS_TOKEN.into(), json!(random_token(32)));
+        body.shift_remove(REGISTRATION_CLIENT_URI);
     }
     if defects.has(Defect::SecretForPublicClient)
         && body.get(TOKEN_ENDPOINT_AUTH_METHOD) == Some(&json!(AUTH_NONE))
@@ -259,6 +275,33 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
         APPLICATION_JSON_VALUE
     };
     let mut res = build(status, content_type, Value::Object(body).to_string());
+    no_store(&mut res, defects);
+    res
+}
+
+/// The configuration endpoint's 200 for a read or an update (RFC 7592 §2.1, §2.2): the
+/// client information as JSON, never cached.
+pub(crate) fn client_read(body: Map<String, Value>, defects: &DefectSet) -> Response {
+    let mut res = build(
+        StatusCode::OK,
+        APPLICATION_JSON_VALUE,
+        Value::Object(body).to_string(),
+    );
+    no_store(&mut res, defects);
+    res
+}
+
+/// The answer to a successful delete: 204 No Content with an empty body (RFC 7592 §2.3), or
+/// under `delete-returns-200` a 200 with a JSON body.
+pub(crate) fn client_deleted(client_id: &str, defects: &DefectSet) -> Response {
+    let mut res = if defects.has(Defect::DeleteReturns200) {
+        let body = json!({ CLIENT_ID: client_id, "deleted": true });
+        build(StatusCode::OK, APPLICATION_JSON_VALUE, body.to_string())
+    } else {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = StatusCode::NO_CONTENT;
+        res
+    };
     no_store(&mut res, defects);
     res
 }
@@ -387,14 +430,15 @@ pub(crate) fn discovery_document(issuer: &str, registration_endpoint: Option<&st
     res
 }
 
-/// The OPTIONS preflight answer (OIDCR §3: the endpoint should support CORS).
-pub(crate) fn preflight() -> Response {
+/// The OPTIONS preflight answer (OIDCR §3, §4: the endpoints should support CORS), allowing
+/// `methods` (`"POST"` on the registration endpoints).
+pub(crate) fn preflight(methods: &'static str) -> Response {
     let mut res = Response::new(Body::empty());
     *res.status_mut() = StatusCode::NO_CONTENT;
     let h = res.headers_mut();
     h.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST"),
+        HeaderValue::from_static(methods),
     );
     h.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,

@@ -1,6 +1,7 @@
 //! Registered clients (in memory, bounded) and the credentials issued to them.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -11,6 +12,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::defects::{Defect, DefectSet};
+use super::validate::Endpoint;
+use crate::spec::names::CLIENT_ID;
 
 /// Bytes of stored records (as JSON) kept at most: with the client cap this bounds the
 /// store's memory whatever the records hold (each body may be up to the server's 256 KiB
@@ -30,6 +33,43 @@ pub(crate) struct Issued {
     pub client_secret: Option<String>,
 }
 
+/// One registered client as kept: what RFC 7592 reads, updates and deletes.
+#[derive(Clone, PartialEq)]
+pub(crate) struct StoredClient {
+    /// The clean registration body: credentials and every registered member, without the
+    /// management members (`registration_client_uri`, `registration_access_token`).
+    pub record: Map<String, Value>,
+    /// Where the client registered; an update follows that endpoint's rules.
+    pub endpoint: Endpoint,
+    /// SHA-256 of the registration access token: the token itself is never kept.
+    pub token_digest: [u8; 32],
+    /// The `registration_client_uri` handed out.
+    pub uri: String,
+}
+
+// Hand-written so neither the secret in the record nor the token digest reaches a log line.
+impl fmt::Debug for StoredClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredClient")
+            .field("client_id", &self.record.get(CLIENT_ID))
+            .field("members", &self.record.len())
+            .field("endpoint", &self.endpoint)
+            .field("token_digest", &"***")
+            .field("uri", &self.uri)
+            .finish()
+    }
+}
+
+impl StoredClient {
+    /// Bytes counted against [`MAX_STORED_BYTES`].
+    fn size(&self, client_id: &str) -> usize {
+        client_id.len()
+            + Value::Object(self.record.clone()).to_string().len()
+            + self.uri.len()
+            + self.token_digest.len()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct ClientStore {
     inner: Mutex<Inner>,
@@ -45,8 +85,9 @@ impl Default for ClientStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    /// Each record with its size in bytes (as JSON), counted against [`MAX_STORED_BYTES`].
-    clients: HashMap<String, (Map<String, Value>, usize)>,
+    /// Each client with its size in bytes (record as JSON), counted against
+    /// [`MAX_STORED_BYTES`].
+    clients: HashMap<String, (StoredClient, usize)>,
     /// The sum of the stored records' sizes.
     bytes: usize,
     order: VecDeque<String>,
@@ -117,18 +158,23 @@ impl ClientStore {
         }
     }
 
-    /// Keeps the registered record (the clean response body) under its client_id; the
-    /// oldest records go once more than the cap of clients, or of [`MAX_STORED_BYTES`], is
-    /// held (the newest record always stays).
-    pub(crate) fn insert(&self, client_id: String, record: Map<String, Value>) {
-        self.insert_within(client_id, record, MAX_STORED_BYTES);
+    /// Keeps the registered client under its client_id (replacing one of the same id); the
+    /// oldest clients go once more than the cap of clients, or of [`MAX_STORED_BYTES`], is
+    /// held (the newest client always stays). A client forgotten this way is gone, as if
+    /// deleted.
+    pub(crate) fn insert(&self, client_id: String, client: StoredClient) {
+        self.insert_within(client_id, client, MAX_STORED_BYTES);
     }
 
-    fn insert_within(&self, client_id: String, record: Map<String, Value>, max_bytes: usize) {
-        let size = client_id.len() + Value::Object(record.clone()).to_string().len();
+    fn insert_within(&self, client_id: String, client: StoredClient, max_bytes: usize) {
         let mut inner = self.lock();
+        self.put(&mut inner, client_id, client, max_bytes);
+    }
+
+    fn put(&self, inner: &mut Inner, client_id: String, client: StoredClient, max_bytes: usize) {
+        let size = client.size(&client_id);
         inner.bytes += size;
-        match inner.clients.insert(client_id.clone(), (record, size)) {
+        match inner.clients.insert(client_id.clone(), (client, size)) {
             Some((_, old)) => inner.bytes -= old,
             None => inner.order.push_back(client_id),
         }
@@ -142,6 +188,51 @@ impl ClientStore {
         }
     }
 
+    /// The client stored under `client_id`, if it is still there.
+    pub(crate) fn get(&self, client_id: &str) -> Option<StoredClient> {
+        self.lock().clients.get(client_id).map(|(c, _)| c.clone())
+    }
+
+    /// Whether any stored client has this registration access token digest
+    /// (`management-token-any-client`).
+    pub(crate) fn has_token(&self, digest: &[u8; 32]) -> bool {
+        self.lock()
+            .clients
+            .values()
+            .any(|(c, _)| super::endpoint::constant_time_eq(&c.token_digest, digest))
+    }
+
+    /// Replaces the client stored under `client_id` with `client`, kept under `new_id` (the
+    /// same id, except under `update-changes-client-id`). `false`, and nothing stored, when
+    /// the client is gone by now (deleted or forgotten meanwhile).
+    pub(crate) fn replace(&self, client_id: &str, new_id: String, client: StoredClient) -> bool {
+        let mut inner = self.lock();
+        if !inner.clients.contains_key(client_id) {
+            return false;
+        }
+        if new_id != client_id {
+            Self::forget(&mut inner, client_id);
+        }
+        self.put(&mut inner, new_id, client, MAX_STORED_BYTES);
+        true
+    }
+
+    /// Deletes the client; `false` when there was none.
+    pub(crate) fn remove(&self, client_id: &str) -> bool {
+        Self::forget(&mut self.lock(), client_id)
+    }
+
+    fn forget(inner: &mut Inner, client_id: &str) -> bool {
+        let Some((_, size)) = inner.clients.remove(client_id) else {
+            return false;
+        };
+        inner.bytes -= size;
+        if let Some(at) = inner.order.iter().position(|id| id == client_id) {
+            inner.order.remove(at);
+        }
+        true
+    }
+
     /// Every stored record, oldest first.
     pub(crate) fn all(&self) -> Vec<Value> {
         let inner = self.lock();
@@ -149,7 +240,7 @@ impl ClientStore {
             .order
             .iter()
             .filter_map(|id| inner.clients.get(id))
-            .map(|(m, _)| Value::Object(m.clone()))
+            .map(|(c, _)| Value::Object(c.record.clone()))
             .collect()
     }
 
@@ -170,6 +261,11 @@ impl ClientStore {
     }
 }
 
+/// A fresh registration access token (RFC 7592 §3): 256 random bits, base64url.
+pub(crate) fn registration_access_token() -> String {
+    random_token(32)
+}
+
 /// `bytes` random bytes from the thread-local CSPRNG, base64url without padding.
 pub(crate) fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -186,6 +282,15 @@ pub(crate) fn now_secs() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn client(record: Map<String, Value>) -> StoredClient {
+        StoredClient {
+            record,
+            endpoint: Endpoint::Register,
+            token_digest: [7; 32],
+            uri: "http://localhost/register/c".to_owned(),
+        }
+    }
 
     #[test]
     fn credentials_are_random_and_long_enough() {
@@ -209,9 +314,9 @@ mod tests {
     fn store_is_bounded_and_ordered() {
         let store = ClientStore::default();
         for i in 0..3 {
-            store.insert(format!("c{i}"), Map::new());
+            store.insert(format!("c{i}"), client(Map::new()));
         }
-        store.insert("c1".to_owned(), Map::new());
+        store.insert("c1".to_owned(), client(Map::new()));
         assert_eq!(store.len(), 3);
         assert_eq!(store.all().len(), 3);
     }
@@ -225,19 +330,66 @@ mod tests {
             m
         };
         for i in 0..50 {
-            store.insert_within(format!("c{i:02}"), record(1_000), 10_000);
+            store.insert_within(format!("c{i:02}"), client(record(1_000)), 10_000);
         }
         let kept = store.all();
         assert!((8..=10).contains(&kept.len()), "{} kept", kept.len());
         assert!(store.lock().bytes <= 10_000);
         assert_eq!(store.lock().order.back().map(String::as_str), Some("c49"));
         // Replacing a record counts its new size, not both.
-        store.insert_within("c49".into(), record(10), 10_000);
+        store.insert_within("c49".into(), client(record(10)), 10_000);
         let total: usize = store.lock().clients.values().map(|(_, s)| s).sum();
         assert_eq!(store.lock().bytes, total);
         // One record larger than the budget is still kept: the newest always stays.
-        store.insert_within("big".into(), record(50_000), 10_000);
+        store.insert_within("big".into(), client(record(50_000)), 10_000);
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn clients_are_read_replaced_renamed_and_removed() {
+        let store = ClientStore::with_cap(2);
+        let named = |name: &str| {
+            let mut m = Map::new();
+            m.insert("client_name".into(), Value::String(name.to_owned()));
+            client(m)
+        };
+        store.insert("a".into(), named("A"));
+        store.insert("b".into(), named("B"));
+        assert_eq!(store.get("a"), Some(named("A")));
+        assert!(store.has_token(&[7; 32]) && !store.has_token(&[8; 32]));
+        assert!(store.replace("a", "a".into(), named("A2")));
+        assert_eq!(store.get("a"), Some(named("A2")));
+        assert!(store.replace("a", "z".into(), named("Z")));
+        assert_eq!(store.get("a"), None);
+        assert_eq!(store.get("z"), Some(named("Z")));
+        assert_eq!(store.len(), 2, "a rename keeps one entry");
+        assert!(
+            !store.replace("a", "a".into(), named("back")),
+            "gone stays gone"
+        );
+        assert_eq!(store.get("a"), None);
+        assert!(store.remove("b") && !store.remove("b"));
+        assert_eq!(store.get("b"), None);
+        // The order list follows removals, so the cap counts live clients only.
+        store.insert("c".into(), named("C"));
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.get("z"), Some(named("Z")));
+        store.insert("d".into(), named("D"));
+        assert_eq!(store.get("z"), None, "the oldest is forgotten at the cap");
+        let total: usize = store.lock().clients.values().map(|(_, s)| s).sum();
+        assert_eq!(store.lock().bytes, total);
+        assert!(
+            !format!("{:?}", named("A")).contains('7'),
+            "no digest in Debug"
+        );
+    }
+
+    #[test]
+    fn registration_access_tokens_are_256_random_bits() {
+        let (a, b) = (registration_access_token(), registration_access_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert!(URL_SAFE_NO_PAD.decode(&a).is_ok());
     }
 
     #[test]

@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use reqwest::header::{
-    HeaderMap, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE, LOCATION,
+    HeaderMap, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE,
 };
+use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -94,7 +95,10 @@ async fn send_to(url: &str, req: &Req) -> Result<Reply, reqwest::Error> {
             .body(*body),
         Req::Get => client.get(url),
     };
-    let res = builder.send().await?;
+    into_reply(builder.send().await?).await
+}
+
+async fn into_reply(res: reqwest::Response) -> Result<Reply, reqwest::Error> {
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let text = res.text().await?;
@@ -143,12 +147,22 @@ async fn baseline_registration_is_a_complete_201() {
     assert_eq!(body["application_type"], json!("web"));
     assert_eq!(body["id_token_signed_response_alg"], json!("RS256"));
     assert_eq!(body["require_auth_time"], json!(false));
-    assert!(body.get("registration_access_token").is_none());
-    assert!(body.get("registration_client_uri").is_none());
+    // RFC 7592 §3: management is always on.
+    let token = body["registration_access_token"].as_str().expect("token");
+    assert_eq!(token.len(), 43, "256 bits in base64url");
+    assert!(URL_SAFE_NO_PAD.decode(token).is_ok());
+    assert_eq!(
+        body["registration_client_uri"],
+        json!(format!("{}/register/{id}", s.base_url()))
+    );
 
     let again = post(&s, b0()).await.json();
     assert_ne!(again["client_id"], body["client_id"]);
     assert_ne!(again["client_secret"], body["client_secret"]);
+    assert_ne!(
+        again["registration_access_token"],
+        body["registration_access_token"]
+    );
     s.shutdown().await;
 }
 
@@ -412,6 +426,13 @@ async fn seed_v3_endpoint_adds_its_rules() {
         r.member("require_pushed_authorization_requests"),
         json!(false)
     );
+    let id = r.member("client_id");
+    let id = id.as_str().expect("client_id");
+    assert_eq!(
+        r.member("registration_client_uri"),
+        json!(format!("{}/register/{id}", s.base_url()))
+    );
+    assert!(r.member("registration_access_token").is_string());
     let mut no_name = b0();
     no_name.as_object_mut().map(|o| o.remove("client_name"));
     for bad in [
@@ -436,6 +457,486 @@ async fn shutdown_stops_the_server() {
         .ends_with("/v3/modules/dcrcheck/setups/default/clients"));
     s.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+// ---- RFC 7592 client configuration endpoint ------------------------------------------------
+
+/// A registered client as the registration response described it.
+#[derive(Debug, Clone)]
+struct Managed {
+    id: String,
+    uri: String,
+    token: String,
+    /// The whole registration response.
+    body: Value,
+}
+
+async fn register_client(s: &RunningServer, body: Value) -> Managed {
+    let r = post(s, body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    managed(&r)
+}
+
+fn managed(r: &Reply) -> Managed {
+    let body = r.json();
+    let text = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
+    Managed {
+        id: text("client_id"),
+        uri: text("registration_client_uri"),
+        token: text("registration_access_token"),
+        body,
+    }
+}
+
+/// One call to a configuration endpoint, with `token` as the bearer token and `body` as JSON.
+async fn manage(method: Method, url: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+    let mut b = reqwest::Client::new().request(method, url);
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(body) = body {
+        b = b
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+    }
+    into_reply(b.send().await.expect("a response"))
+        .await
+        .expect("a body")
+}
+
+async fn read_client(m: &Managed) -> Reply {
+    manage(Method::GET, &m.uri, Some(&m.token), None).await
+}
+
+async fn update_client(m: &Managed, body: &Value) -> Reply {
+    manage(Method::PUT, &m.uri, Some(&m.token), Some(body)).await
+}
+
+async fn delete_client(m: &Managed) -> Reply {
+    manage(Method::DELETE, &m.uri, Some(&m.token), None).await
+}
+
+/// The registration response minus the members only the server sets (RFC 7592 §2.2): a
+/// complete update that changes nothing.
+fn update_body(m: &Managed) -> Value {
+    let mut body = m.body.clone();
+    if let Some(o) = body.as_object_mut() {
+        for name in [
+            "registration_access_token",
+            "registration_client_uri",
+            "client_secret_expires_at",
+            "client_id_issued_at",
+        ] {
+            o.remove(name);
+        }
+    }
+    body
+}
+
+fn with_member(body: &Value, name: &str, value: Value) -> Value {
+    let mut body = body.clone();
+    body[name] = value;
+    body
+}
+
+fn without_member(body: &Value, name: &str) -> Value {
+    let mut body = body.clone();
+    body.as_object_mut().map(|o| o.remove(name));
+    body
+}
+
+/// RFC 6750 §3: a 401 with a Bearer challenge (carrying `error="invalid_token"` when a token
+/// was presented) and an `invalid_token` JSON body.
+fn is_401(r: &Reply, token_presented: bool) -> bool {
+    let challenge = if token_presented {
+        r#"Bearer realm="dcrcheck", error="invalid_token""#
+    } else {
+        r#"Bearer realm="dcrcheck""#
+    };
+    r.status == 401
+        && r.header(WWW_AUTHENTICATE) == challenge
+        && r.header(CONTENT_TYPE) == "application/json"
+        && r.member("error") == json!("invalid_token")
+}
+
+const LOGO: &str = "https://client.example.org/logo.png";
+
+#[tokio::test]
+async fn management_lifecycle_reads_replaces_and_deletes_a_client() {
+    let s = server(ServerConfig::default()).await;
+    let m = register_client(&s, with(json!({"logo_uri": LOGO}))).await;
+    assert_eq!(m.uri, format!("{}/register/{}", s.base_url(), m.id));
+    assert_eq!(m.token.len(), 43);
+
+    let r = read_client(&m).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header(CONTENT_TYPE), "application/json");
+    assert_eq!(r.header(CACHE_CONTROL), "no-store");
+    assert_eq!(r.header("pragma"), "no-cache");
+    assert_eq!(
+        r.json(),
+        m.body,
+        "the read equals the registration response"
+    );
+    assert_eq!(
+        read_client(&m).await.json(),
+        m.body,
+        "a read changes nothing"
+    );
+
+    let change = with_member(
+        &without_member(&update_body(&m), "logo_uri"),
+        "client_name",
+        json!("renamed"),
+    );
+    let r = update_client(&m, &change).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header(CONTENT_TYPE), "application/json");
+    assert_eq!(r.header(CACHE_CONTROL), "no-store");
+    let updated = r.json();
+    assert_eq!(updated["client_name"], json!("renamed"));
+    assert!(updated.get("logo_uri").is_none(), "{updated}");
+    for kept in [
+        "client_id",
+        "client_secret",
+        "client_id_issued_at",
+        "client_secret_expires_at",
+        "registration_client_uri",
+        "registration_access_token",
+        "redirect_uris",
+        "grant_types",
+    ] {
+        assert_eq!(updated[kept], m.body[kept], "{kept}");
+    }
+    assert_eq!(read_client(&m).await.json(), updated);
+
+    let r = delete_client(&m).await;
+    assert_eq!(r.status, 204);
+    assert!(r.text.is_empty(), "{}", r.text);
+    for method in [Method::GET, Method::PUT, Method::DELETE] {
+        let body = (method == Method::PUT).then_some(&change);
+        let r = manage(method.clone(), &m.uri, Some(&m.token), body).await;
+        assert!(
+            is_401(&r, true),
+            "{method} after delete: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn management_refuses_missing_wrong_and_foreign_tokens_with_401() {
+    let s = server(ServerConfig::default()).await;
+    let a = register_client(&s, b0()).await;
+    let b = register_client(&s, b0()).await;
+    let mut changed = a.id.clone();
+    let last = if changed.pop() == Some('A') { 'B' } else { 'A' };
+    changed.push(last);
+    let unknown = format!("{}/register/{changed}", s.base_url());
+    let nonsense = format!("{}/register/no-such-client", s.base_url());
+    let not_utf8 = format!("{}/register/%FF", s.base_url());
+    for method in [Method::GET, Method::PUT, Method::DELETE] {
+        let body = update_body(&a);
+        let body = (method == Method::PUT).then_some(&body);
+        let r = manage(method.clone(), &a.uri, None, body).await;
+        assert!(
+            is_401(&r, false),
+            "{method} no token: {} {}",
+            r.status,
+            r.text
+        );
+        for (url, token) in [
+            (&a.uri, "wrong-token"),
+            (&a.uri, b.token.as_str()),
+            (&unknown, a.token.as_str()),
+            (&nonsense, a.token.as_str()),
+            (&not_utf8, a.token.as_str()),
+        ] {
+            let r = manage(method.clone(), url, Some(token), body).await;
+            assert!(
+                is_401(&r, true),
+                "{method} {url} with {token:?}: {} {:?} {}",
+                r.status,
+                r.headers,
+                r.text
+            );
+        }
+    }
+    // Nothing changed, and the scheme is case-insensitive.
+    let r = reqwest::Client::new()
+        .get(&a.uri)
+        .header("authorization", format!("bearer {}", a.token))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.expect("json"), a.body);
+    assert_eq!(read_client(&b).await.json(), b.body);
+    // Basic credentials are no bearer token.
+    let r = reqwest::Client::new()
+        .get(&a.uri)
+        .basic_auth(&a.id, a.body["client_secret"].as_str())
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(r.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn management_update_refusals_change_nothing() {
+    let s = server(ServerConfig {
+        body_limit: 4096,
+        ..ServerConfig::default()
+    })
+    .await;
+    let m = register_client(&s, with(json!({"logo_uri": LOGO}))).await;
+    let base = update_body(&m);
+    let cases = [
+        (
+            with_member(&base, "client_id", json!("someone-else")),
+            "invalid_client_metadata",
+        ),
+        (
+            without_member(&base, "client_id"),
+            "invalid_client_metadata",
+        ),
+        (
+            with_member(&base, "client_id", json!(null)),
+            "invalid_client_metadata",
+        ),
+        (
+            with_member(&base, "client_secret", json!("harness-chosen")),
+            "invalid_client_metadata",
+        ),
+        (
+            with_member(
+                &base,
+                "registration_access_token",
+                json!("harness-made-up-token"),
+            ),
+            "invalid_request",
+        ),
+        (
+            with_member(&base, "registration_client_uri", json!(m.uri)),
+            "invalid_request",
+        ),
+        (
+            with_member(&base, "client_secret_expires_at", json!(0)),
+            "invalid_request",
+        ),
+        (
+            with_member(
+                &base,
+                "client_id_issued_at",
+                m.body["client_id_issued_at"].clone(),
+            ),
+            "invalid_request",
+        ),
+        (
+            with_member(&base, "redirect_uris", json!([format!("{CB}#frag")])),
+            "invalid_redirect_uri",
+        ),
+        (
+            with_member(&base, "redirect_uris", json!(["/cb"])),
+            "invalid_redirect_uri",
+        ),
+        (
+            without_member(&base, "redirect_uris"),
+            "invalid_redirect_uri",
+        ),
+        (
+            with_member(&base, "scope", json!(["a", "b"])),
+            "invalid_client_metadata",
+        ),
+    ];
+    for (body, code) in cases {
+        let r = update_client(&m, &body).await;
+        assert!(r.is_error(code), "{body} → {} {}", r.status, r.text);
+        assert_eq!(r.header(CACHE_CONTROL), "no-store");
+        assert_eq!(read_client(&m).await.json(), m.body, "after {body}");
+    }
+    let made_up = manage(Method::GET, &m.uri, Some("harness-made-up-token"), None).await;
+    assert!(is_401(&made_up, true));
+
+    // The registration endpoint's content-type and body-limit rules.
+    let client = reqwest::Client::new();
+    for (content_type, text) in [
+        ("text/plain", base.to_string()),
+        ("application/json", "{".to_owned()),
+        ("application/json", "[]".to_owned()),
+    ] {
+        let r = client
+            .put(&m.uri)
+            .bearer_auth(&m.token)
+            .header(CONTENT_TYPE, content_type)
+            .body(text.clone())
+            .send()
+            .await
+            .expect("response");
+        let r = into_reply(r).await.expect("body");
+        assert!(
+            r.is_error("invalid_request"),
+            "{content_type} {text}: {}",
+            r.text
+        );
+    }
+    let big = with_member(&base, "client_name", json!("x".repeat(5000)));
+    let r = update_client(&m, &big).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(read_client(&m).await.json(), m.body);
+}
+
+#[tokio::test]
+async fn an_update_that_changes_the_auth_method_adds_or_drops_the_secret() {
+    let s = server(ServerConfig::default()).await;
+    let m = register_client(&s, b0()).await;
+    let public = with_member(
+        &without_member(&update_body(&m), "client_secret"),
+        "token_endpoint_auth_method",
+        json!("none"),
+    );
+    let r = update_client(&m, &public).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.member("client_secret").is_null() && r.member("client_secret_expires_at").is_null());
+    let back = with_member(
+        &public,
+        "token_endpoint_auth_method",
+        json!("client_secret_basic"),
+    );
+    let r = update_client(&m, &back).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let fresh = r.member("client_secret");
+    assert_eq!(fresh.as_str().map(str::len), Some(43));
+    assert_ne!(fresh, m.body["client_secret"]);
+    assert_eq!(r.member("client_secret_expires_at"), json!(0));
+    assert_eq!(
+        r.member("client_id_issued_at"),
+        m.body["client_id_issued_at"]
+    );
+}
+
+#[tokio::test]
+async fn seed_v3_clients_are_managed_under_seed_v3_rules() {
+    let s = server(ServerConfig::default()).await;
+    let r = send_to(&s.seed_v3_url(), &Req::Json(b0()))
+        .await
+        .expect("response");
+    assert_eq!(r.status, 201, "{}", r.text);
+    let m = managed(&r);
+    assert_eq!(m.uri, format!("{}/register/{}", s.base_url(), m.id));
+    assert_eq!(read_client(&m).await.json(), m.body);
+    let r = update_client(&m, &without_member(&update_body(&m), "client_name")).await;
+    assert!(r.is_error("invalid_client_metadata"), "{}", r.text);
+    let tagged = with_member(
+        &update_body(&m),
+        "metadata",
+        json!([{"name": "tier", "value": "gold"}]),
+    );
+    let r = update_client(&m, &tagged).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.member("metadata"),
+        json!([{"name": "tier", "value": "gold"}])
+    );
+}
+
+#[tokio::test]
+async fn management_answers_other_methods_with_405_and_options_with_a_preflight() {
+    let s = server(ServerConfig::default()).await;
+    let m = register_client(&s, b0()).await;
+    for method in [Method::POST, Method::PATCH, Method::HEAD] {
+        let r = manage(
+            method.clone(),
+            &m.uri,
+            Some(&m.token),
+            Some(&update_body(&m)),
+        )
+        .await;
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(r.header("allow"), "GET, PUT, DELETE, OPTIONS");
+        if method != Method::HEAD {
+            assert_eq!(r.member("error"), json!("invalid_request"));
+        }
+    }
+    let r = reqwest::Client::new()
+        .request(Method::OPTIONS, &m.uri)
+        .header("origin", "https://client.example.org")
+        .header("access-control-request-method", "PUT")
+        .send()
+        .await
+        .expect("response");
+    let r = into_reply(r).await.expect("body");
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), "*");
+    assert_eq!(r.header("access-control-allow-methods"), "GET, PUT, DELETE");
+    assert!(r
+        .header("access-control-allow-headers")
+        .contains("authorization"));
+    // The GET answer carries the CORS header as well; the client is untouched.
+    assert_eq!(
+        read_client(&m).await.header(ACCESS_CONTROL_ALLOW_ORIGIN),
+        "*"
+    );
+    assert_eq!(read_client(&m).await.json(), m.body);
+
+    let s = defective(&[Defect::NoCors]).await;
+    let m = register_client(&s, b0()).await;
+    let r = manage(Method::OPTIONS, &m.uri, None, None).await;
+    assert_eq!(r.status, 405);
+}
+
+#[tokio::test]
+async fn a_client_forgotten_at_the_cap_behaves_as_deleted() {
+    let s = server(ServerConfig {
+        max_clients: 1,
+        ..ServerConfig::default()
+    })
+    .await;
+    let a = register_client(&s, b0()).await;
+    let b = register_client(&s, b0()).await;
+    assert!(is_401(&read_client(&a).await, true));
+    assert!(is_401(&update_client(&a, &update_body(&a)).await, true));
+    assert_eq!(read_client(&b).await.json(), b.body);
+}
+
+#[tokio::test]
+async fn a_chosen_client_id_is_percent_encoded_in_the_configuration_uri() {
+    let s = defective(&[Defect::HonourClientId]).await;
+    let m = register_client(&s, with(json!({"client_id": "a b/c\u{e9}?"}))).await;
+    assert_eq!(m.id, "a b/c\u{e9}?");
+    assert_eq!(
+        m.uri,
+        format!("{}/register/a%20b%2Fc%C3%A9%3F", s.base_url())
+    );
+    assert_eq!(read_client(&m).await.json(), m.body);
+    assert_eq!(delete_client(&m).await.status, 204);
+}
+
+#[tokio::test]
+async fn tls_mode_hands_out_an_https_configuration_uri() {
+    let s = tls_server(&[]).await;
+    let client = tls_client(&s, false);
+    let r = client
+        .post(s.registration_url())
+        .header(CONTENT_TYPE, "application/json")
+        .body(b0().to_string())
+        .send()
+        .await
+        .expect("registration");
+    let m = managed(&into_reply(r).await.expect("body"));
+    assert_eq!(m.uri, format!("{}/register/{}", s.base_url(), m.id));
+    assert!(m.uri.starts_with("https://127.0.0.1:"));
+    let r = client
+        .get(&m.uri)
+        .bearer_auth(&m.token)
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.expect("json"), m.body);
+    s.shutdown().await;
 }
 
 // ---- Defects -----------------------------------------------------------------------------
@@ -877,6 +1378,31 @@ fn proof(defect: Defect) -> Proof {
         DiscoveryHttpRegistrationEndpoint | DiscoveryWithoutRegistrationEndpoint => {
             Proof::OwnTest("discovery_defects_change_the_registration_endpoint")
         }
+        ManagementIgnoresToken => {
+            Proof::OwnTest("defect_management_ignores_token_serves_reads_without_a_token")
+        }
+        ManagementTokenAnyClient => {
+            Proof::OwnTest("defect_management_token_any_client_accepts_another_clients_token")
+        }
+        Management404UnknownClient => {
+            Proof::OwnTest("defect_management_404_unknown_client_answers_404_for_gone_clients")
+        }
+        ReadDropsRedirectUris => Proof::OwnTest("defect_read_drops_redirect_uris_from_the_read"),
+        UpdateMergesMetadata => {
+            Proof::OwnTest("defect_update_merges_metadata_keeps_omitted_members")
+        }
+        UpdateAdoptsClientSecret => {
+            Proof::OwnTest("defect_update_adopts_client_secret_takes_the_chosen_secret")
+        }
+        UpdateChangesClientId => Proof::OwnTest("defect_update_changes_client_id_moves_the_client"),
+        UpdateAcceptsRegistrationToken => {
+            Proof::OwnTest("defect_update_accepts_registration_token_makes_it_the_token")
+        }
+        UpdateAcceptsFragmentRedirect => {
+            Proof::OwnTest("defect_update_accepts_fragment_redirect_only_on_put")
+        }
+        DeleteReturns200 => Proof::OwnTest("defect_delete_returns_200_with_a_json_body"),
+        DeleteKeepsClient => Proof::OwnTest("defect_delete_keeps_client_after_its_204"),
     }
 }
 
@@ -1202,4 +1728,316 @@ async fn discovery_defects_change_the_registration_endpoint() {
     assert!(doc.get("registration_endpoint").is_none(), "{doc}");
     assert_eq!(doc["issuer"], json!(s.base_url()));
     s.shutdown().await;
+}
+
+// RFC 7592 management defects: each needs a registration and then calls to the configuration
+// endpoint, and is contrasted with the clean server.
+
+#[tokio::test]
+async fn defect_management_ignores_token_serves_reads_without_a_token() {
+    let s = defective(&[Defect::ManagementIgnoresToken]).await;
+    let m = register_client(&s, b0()).await;
+    for token in [None, Some("wrong-token")] {
+        let r = manage(Method::GET, &m.uri, token, None).await;
+        assert_eq!(r.status, 200, "{token:?}: {}", r.text);
+        assert_eq!(r.member("client_secret"), m.body["client_secret"]);
+    }
+    // Updates and deletes still check the token; unknown clients are still refused.
+    let r = manage(Method::PUT, &m.uri, None, Some(&update_body(&m))).await;
+    assert!(is_401(&r, false), "{}", r.text);
+    assert!(is_401(
+        &manage(Method::DELETE, &m.uri, Some("wrong-token"), None).await,
+        true
+    ));
+    let unknown = format!("{}/register/no-such-client", s.base_url());
+    assert_eq!(manage(Method::GET, &unknown, None, None).await.status, 401);
+    assert_eq!(read_client(&m).await.json(), m.body);
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    assert!(is_401(
+        &manage(Method::GET, &m.uri, None, None).await,
+        false
+    ));
+    assert!(is_401(
+        &manage(Method::GET, &m.uri, Some("wrong-token"), None).await,
+        true
+    ));
+}
+
+#[tokio::test]
+async fn defect_management_token_any_client_accepts_another_clients_token() {
+    let s = defective(&[Defect::ManagementTokenAnyClient]).await;
+    let a = register_client(&s, b0()).await;
+    let b = register_client(&s, b0()).await;
+    let r = manage(Method::GET, &b.uri, Some(&a.token), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.member("client_id"), json!(b.id));
+    let renamed = with_member(&update_body(&b), "client_name", json!("taken over"));
+    let r = manage(Method::PUT, &b.uri, Some(&a.token), Some(&renamed)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        read_client(&b).await.member("client_name"),
+        json!("taken over")
+    );
+    // B keeps its own token; made-up tokens still fail.
+    assert!(is_401(
+        &manage(Method::GET, &b.uri, Some("wrong-token"), None).await,
+        true
+    ));
+    let r = manage(Method::DELETE, &b.uri, Some(&a.token), None).await;
+    assert_eq!(r.status, 204);
+    assert!(is_401(&read_client(&b).await, true));
+
+    let clean = server(ServerConfig::default()).await;
+    let a = register_client(&clean, b0()).await;
+    let b = register_client(&clean, b0()).await;
+    assert!(is_401(
+        &manage(Method::GET, &b.uri, Some(&a.token), None).await,
+        true
+    ));
+}
+
+#[tokio::test]
+async fn defect_management_404_unknown_client_answers_404_for_gone_clients() {
+    let s = defective(&[Defect::Management404UnknownClient]).await;
+    let m = register_client(&s, b0()).await;
+    let unknown = format!("{}/register/no-such-client", s.base_url());
+    for token in [None, Some(m.token.as_str())] {
+        let r = manage(Method::GET, &unknown, token, None).await;
+        assert_eq!(r.status, 404, "{token:?}");
+        assert_eq!(r.header(CONTENT_TYPE), "application/json");
+        assert!(r.member("error").is_string());
+    }
+    // A known client with a bad token is still a 401.
+    assert!(is_401(
+        &manage(Method::GET, &m.uri, Some("wrong-token"), None).await,
+        true
+    ));
+    assert!(is_401(
+        &manage(Method::GET, &m.uri, None, None).await,
+        false
+    ));
+    assert_eq!(delete_client(&m).await.status, 204);
+    assert_eq!(read_client(&m).await.status, 404, "a deleted client");
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    let unknown = format!("{}/register/no-such-client", clean.base_url());
+    assert!(is_401(
+        &manage(Method::GET, &unknown, Some(&m.token), None).await,
+        true
+    ));
+    assert_eq!(delete_client(&m).await.status, 204);
+    assert!(is_401(&read_client(&m).await, true));
+}
+
+#[tokio::test]
+async fn defect_read_drops_redirect_uris_from_the_read() {
+    let s = defective(&[Defect::ReadDropsRedirectUris]).await;
+    let m = register_client(&s, b0()).await;
+    assert_eq!(
+        m.body["redirect_uris"],
+        json!([CB]),
+        "registration is untouched"
+    );
+    let r = read_client(&m).await;
+    assert_eq!(r.status, 200);
+    assert!(r.member("redirect_uris").is_null(), "{}", r.text);
+    assert_eq!(r.member("client_id"), json!(m.id));
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    assert_eq!(read_client(&m).await.member("redirect_uris"), json!([CB]));
+}
+
+#[tokio::test]
+async fn defect_update_merges_metadata_keeps_omitted_members() {
+    let change = |m: &Managed| {
+        with_member(
+            &without_member(&update_body(m), "logo_uri"),
+            "client_name",
+            json!("renamed"),
+        )
+    };
+    let s = defective(&[Defect::UpdateMergesMetadata]).await;
+    let m = register_client(&s, with(json!({"logo_uri": LOGO}))).await;
+    let r = update_client(&m, &change(&m)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.member("client_name"), json!("renamed"));
+    assert_eq!(
+        r.member("logo_uri"),
+        json!(LOGO),
+        "the omitted member survived"
+    );
+    assert_eq!(read_client(&m).await.member("logo_uri"), json!(LOGO));
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, with(json!({"logo_uri": LOGO}))).await;
+    let r = update_client(&m, &change(&m)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.member("logo_uri").is_null());
+}
+
+#[tokio::test]
+async fn defect_update_adopts_client_secret_takes_the_chosen_secret() {
+    let s = defective(&[Defect::UpdateAdoptsClientSecret]).await;
+    let m = register_client(&s, b0()).await;
+    let chosen = with_member(&update_body(&m), "client_secret", json!("harness-chosen"));
+    let r = update_client(&m, &chosen).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.member("client_secret"), json!("harness-chosen"));
+    assert_eq!(
+        read_client(&m).await.member("client_secret"),
+        json!("harness-chosen")
+    );
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    let chosen = with_member(&update_body(&m), "client_secret", json!("harness-chosen"));
+    assert!(update_client(&m, &chosen)
+        .await
+        .is_error("invalid_client_metadata"));
+    assert_eq!(
+        read_client(&m).await.member("client_secret"),
+        m.body["client_secret"]
+    );
+}
+
+#[tokio::test]
+async fn defect_update_changes_client_id_moves_the_client() {
+    let s = defective(&[Defect::UpdateChangesClientId]).await;
+    let m = register_client(&s, b0()).await;
+    let moved = with_member(&update_body(&m), "client_id", json!("harness-new-id"));
+    let r = update_client(&m, &moved).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.member("client_id"), json!("harness-new-id"));
+    let new_uri = format!("{}/register/harness-new-id", s.base_url());
+    assert_eq!(r.member("registration_client_uri"), json!(new_uri));
+    let r = manage(Method::GET, &new_uri, Some(&m.token), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.member("client_secret"), m.body["client_secret"]);
+    assert!(is_401(&read_client(&m).await, true), "the old id is gone");
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    let moved = with_member(&update_body(&m), "client_id", json!("harness-new-id"));
+    assert!(update_client(&m, &moved)
+        .await
+        .is_error("invalid_client_metadata"));
+    assert_eq!(read_client(&m).await.json(), m.body);
+}
+
+#[tokio::test]
+async fn defect_update_accepts_registration_token_makes_it_the_token() {
+    let made_up = "harness-made-up-token";
+    let s = defective(&[Defect::UpdateAcceptsRegistrationToken]).await;
+    let m = register_client(&s, b0()).await;
+    let sent = with_member(
+        &update_body(&m),
+        "registration_access_token",
+        json!(made_up),
+    );
+    let r = update_client(&m, &sent).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = manage(Method::GET, &m.uri, Some(made_up), None).await;
+    assert_eq!(r.status, 200, "the made-up token works: {}", r.text);
+    assert!(
+        is_401(&read_client(&m).await, true),
+        "the issued token no longer does"
+    );
+    // The other server-only members are still refused.
+    let r = manage(
+        Method::PUT,
+        &m.uri,
+        Some(made_up),
+        Some(&with_member(
+            &update_body(&m),
+            "client_id_issued_at",
+            json!(1),
+        )),
+    )
+    .await;
+    assert!(r.is_error("invalid_request"), "{}", r.text);
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    let sent = with_member(
+        &update_body(&m),
+        "registration_access_token",
+        json!(made_up),
+    );
+    assert!(update_client(&m, &sent).await.is_error("invalid_request"));
+    assert!(is_401(
+        &manage(Method::GET, &m.uri, Some(made_up), None).await,
+        true
+    ));
+    assert_eq!(read_client(&m).await.status, 200);
+}
+
+#[tokio::test]
+async fn defect_update_accepts_fragment_redirect_only_on_put() {
+    let fragment = json!([format!("{CB}#frag")]);
+    let s = defective(&[Defect::UpdateAcceptsFragmentRedirect]).await;
+    let r = post(&s, with(json!({"redirect_uris": fragment}))).await;
+    assert!(
+        r.is_error("invalid_redirect_uri"),
+        "registration still refuses"
+    );
+    let m = register_client(&s, b0()).await;
+    let r = update_client(
+        &m,
+        &with_member(&update_body(&m), "redirect_uris", fragment.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(read_client(&m).await.member("redirect_uris"), fragment);
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    let r = update_client(
+        &m,
+        &with_member(&update_body(&m), "redirect_uris", fragment),
+    )
+    .await;
+    assert!(r.is_error("invalid_redirect_uri"), "{}", r.text);
+    assert_eq!(read_client(&m).await.member("redirect_uris"), json!([CB]));
+}
+
+#[tokio::test]
+async fn defect_delete_returns_200_with_a_json_body() {
+    let s = defective(&[Defect::DeleteReturns200]).await;
+    let m = register_client(&s, b0()).await;
+    let r = delete_client(&m).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header(CONTENT_TYPE), "application/json");
+    assert!(r.json().is_object(), "{}", r.text);
+    assert!(is_401(&read_client(&m).await, true), "the client is gone");
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    let r = delete_client(&m).await;
+    assert_eq!(r.status, 204);
+    assert!(r.text.is_empty());
+}
+
+#[tokio::test]
+async fn defect_delete_keeps_client_after_its_204() {
+    let s = defective(&[Defect::DeleteKeepsClient]).await;
+    let m = register_client(&s, b0()).await;
+    assert_eq!(delete_client(&m).await.status, 204);
+    let r = read_client(&m).await;
+    assert_eq!(r.status, 200, "the client is still there");
+    assert_eq!(r.json(), m.body);
+    assert_eq!(
+        delete_client(&m).await.status,
+        204,
+        "and can be deleted again"
+    );
+
+    let clean = server(ServerConfig::default()).await;
+    let m = register_client(&clean, b0()).await;
+    assert_eq!(delete_client(&m).await.status, 204);
+    assert!(is_401(&read_client(&m).await, true));
+    assert!(is_401(&delete_client(&m).await, true), "a second delete");
 }

@@ -1,0 +1,635 @@
+//! The RFC 7592 conversation: two registrations of its own, then reads, updates and deletes of
+//! the first through the client configuration endpoint the server named, each request built
+//! from the answers before it (the URL and registration access token may change on every
+//! answer, RFC 7592 §2.1 and §2.2).
+//!
+//! Owns: which management requests are sent, in what order, with which credentials and bodies.
+//! Must not: judge (`checks::manage` does), print, or keep a registration access token anywhere
+//! it could be serialised (`ConfigurationEndpoint` skips it).
+
+use serde_json::{json, Map, Value};
+
+use crate::exec::{Executor, Observation};
+use crate::generate::{
+    Auth, Body, Case, CaseKind, CaseRequest, ConfigurationEndpoint, Expectation, Method,
+};
+use crate::spec::names::*;
+use crate::spec::Severity;
+
+/// The `client_name` an update asks for (RFC 7592 §2.2: new values replace the old ones).
+pub const UPDATED_CLIENT_NAME: &str = "dcrcheck-managed-updated";
+/// The `logo_uri` registered with the managed client and left out of the update, which asks
+/// for its removal (RFC 7592 §2.2: omitted fields are treated as null or empty).
+pub const REGISTERED_LOGO_URI: &str = "https://client.example.org/logo.png";
+/// A secret the client tries to choose in an update (RFC 7592 §2.2: not allowed).
+pub const CHOSEN_SECRET: &str = "dcrcheck-client-chosen-secret-0123456789";
+/// A registration access token the client tries to set in an update (RFC 7592 §2.2: the
+/// member must not be sent, so it must not take effect).
+pub const MADE_UP_TOKEN: &str = "dcrcheck-made-up-registration-access-token";
+/// A redirect URI with a fragment, which RFC 6749 §3.1.2 forbids.
+pub const FRAGMENT_REDIRECT_URI: &str = "https://client.example.org/cb#fragment";
+
+/// The steps of the conversation, in the order they are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepName {
+    /// B0 plus a `logo_uri`: the client the conversation manages.
+    Register,
+    /// B0 again: a second client, whose token must not open the first one.
+    RegisterOther,
+    Read,
+    /// A second read: a read changes nothing.
+    ReadAgain,
+    ReadWithoutToken,
+    ReadWithWrongToken,
+    ReadWithOtherClientsToken,
+    /// PUT the read metadata with a new `client_name` and without `logo_uri`.
+    Update,
+    UpdateWithChosenSecret,
+    UpdateWithOtherClientId,
+    UpdateWithRegistrationToken,
+    /// A read with the token the previous update tried to set.
+    ReadWithMadeUpToken,
+    UpdateWithFragmentRedirect,
+    ReadAfterRefusedUpdate,
+    DeleteWithWrongToken,
+    Delete,
+    ReadAfterDelete,
+    /// The first client's configuration URL with one character of the client_id changed,
+    /// with the second client's token.
+    ReadUnknownClient,
+    /// Removes the second client; not judged.
+    DeleteOther,
+}
+
+impl StepName {
+    /// Stable id, used in case ids (`manage-read-again`).
+    pub fn id(self) -> &'static str {
+        match self {
+            StepName::Register => "register",
+            StepName::RegisterOther => "register-other",
+            StepName::Read => "read",
+            StepName::ReadAgain => "read-again",
+            StepName::ReadWithoutToken => "read-without-token",
+            StepName::ReadWithWrongToken => "read-with-wrong-token",
+            StepName::ReadWithOtherClientsToken => "read-with-other-clients-token",
+            StepName::ReadUnknownClient => "read-unknown-client",
+            StepName::Update => "update",
+            StepName::UpdateWithChosenSecret => "update-with-chosen-secret",
+            StepName::UpdateWithOtherClientId => "update-with-other-client-id",
+            StepName::UpdateWithRegistrationToken => "update-with-registration-token",
+            StepName::ReadWithMadeUpToken => "read-with-made-up-token",
+            StepName::UpdateWithFragmentRedirect => "update-with-fragment-redirect",
+            StepName::ReadAfterRefusedUpdate => "read-after-refused-update",
+            StepName::DeleteWithWrongToken => "delete-with-wrong-token",
+            StepName::Delete => "delete",
+            StepName::ReadAfterDelete => "read-after-delete",
+            StepName::DeleteOther => "delete-other",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            StepName::Register => "B0 with a logo_uri, registered to be managed (RFC 7592)",
+            StepName::RegisterOther => "B0, a second client for the cross-client token test",
+            StepName::Read => "GET the client configuration endpoint with its token",
+            StepName::ReadAgain => "GET the client configuration endpoint a second time",
+            StepName::ReadWithoutToken => "GET the client configuration endpoint without a token",
+            StepName::ReadWithWrongToken => {
+                "GET the client configuration endpoint with a wrong token"
+            }
+            StepName::ReadWithOtherClientsToken => {
+                "GET the client configuration endpoint with another client's token"
+            }
+            StepName::ReadUnknownClient => {
+                "GET the configuration URL with one character of the client_id changed"
+            }
+            StepName::Update => "PUT the client's metadata with a new client_name and no logo_uri",
+            StepName::UpdateWithChosenSecret => "PUT with a client_secret the client chose",
+            StepName::UpdateWithOtherClientId => "PUT with a different client_id",
+            StepName::UpdateWithRegistrationToken => {
+                "PUT with a registration_access_token the client made up"
+            }
+            StepName::ReadWithMadeUpToken => {
+                "GET with the registration_access_token the client made up"
+            }
+            StepName::UpdateWithFragmentRedirect => "PUT with a redirect URI that has a fragment",
+            StepName::ReadAfterRefusedUpdate => "GET after the update with a fragment redirect URI",
+            StepName::DeleteWithWrongToken => "DELETE the client with a wrong token",
+            StepName::Delete => "DELETE the client with its token",
+            StepName::ReadAfterDelete => "GET the deleted client with its old token",
+            StepName::DeleteOther => "DELETE the second client",
+        }
+    }
+}
+
+/// One request of the conversation and what came back.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: StepName,
+    pub case: Case,
+    pub observation: Observation,
+}
+
+/// Everything the conversation sent and saw.
+#[derive(Debug, Clone, Default)]
+pub struct Conversation {
+    pub steps: Vec<Step>,
+    /// Why the management steps were not sent (the registration gave no configuration
+    /// endpoint); `None` when they were.
+    pub not_offered: Option<String>,
+}
+
+impl Conversation {
+    pub fn step(&self, name: StepName) -> Option<&Step> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+
+    /// The JSON object a step's 2xx answer carried.
+    pub fn success_body(&self, name: StepName) -> Option<&Map<String, Value>> {
+        self.step(name).and_then(|s| success_body(&s.observation))
+    }
+}
+
+/// The JSON object of a 2xx answer without an `error` member.
+pub fn success_body(obs: &Observation) -> Option<&Map<String, Value>> {
+    obs.success_without_error()
+        .then(|| obs.json_object())
+        .flatten()
+}
+
+/// The configuration endpoint and token a registration or management answer names.
+#[derive(Clone)]
+struct Credentials {
+    url: String,
+    token: String,
+}
+
+impl Credentials {
+    fn from_body(body: &Map<String, Value>) -> Option<Self> {
+        let get = |k: &str| {
+            body.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Some(Credentials {
+            url: get(REGISTRATION_CLIENT_URI)?,
+            token: get(REGISTRATION_ACCESS_TOKEN)?,
+        })
+    }
+
+    /// Takes a new URL or token from a successful answer: a server may rotate the token on
+    /// reads and updates (RFC 7592 §2.1, §2.2), and the client must use what it was given.
+    fn follow(&mut self, obs: &Observation) {
+        let Some(body) = success_body(obs) else {
+            return;
+        };
+        for (member, slot) in [
+            (REGISTRATION_CLIENT_URI, &mut self.url),
+            (REGISTRATION_ACCESS_TOKEN, &mut self.token),
+        ] {
+            if let Some(v) = body.get(member).and_then(Value::as_str) {
+                if !v.is_empty() {
+                    *slot = v.to_string();
+                }
+            }
+        }
+    }
+
+    fn endpoint(&self) -> ConfigurationEndpoint {
+        ConfigurationEndpoint {
+            url: self.url.clone(),
+            token: Some(self.token.clone()),
+        }
+    }
+}
+
+/// A management request as a case, so that findings show it (and its curl line) like any other.
+fn step_case(
+    name: StepName,
+    method: Method,
+    configuration: ConfigurationEndpoint,
+    auth: Auth,
+    body: Option<Value>,
+) -> Case {
+    let (content_type, body) = match body {
+        Some(v) => (Some(APPLICATION_JSON.to_string()), Body::Json(v)),
+        None => (None, Body::Empty),
+    };
+    Case {
+        id: format!("manage-{}", name.id()),
+        kind: CaseKind::Manage,
+        title: name.title().to_string(),
+        request: CaseRequest {
+            method,
+            content_type,
+            body,
+            auth,
+            headers: Vec::new(),
+            configuration: Some(configuration),
+        },
+        expectation: Expectation::Observe,
+        requirements: Vec::new(),
+        severity: Severity::Warn,
+        invalid_at: None,
+        mutation: None,
+        trigger: Vec::new(),
+    }
+}
+
+/// The members of a client information response a client must not send back in an update
+/// (RFC 7592 §2.2), and the secret, which it may leave out.
+const SERVER_ONLY: &[&str] = &[
+    REGISTRATION_ACCESS_TOKEN,
+    REGISTRATION_CLIENT_URI,
+    CLIENT_SECRET_EXPIRES_AT,
+    CLIENT_ID_ISSUED_AT,
+    CLIENT_SECRET,
+];
+
+/// The update body: the client's metadata as last returned, without the server-only members,
+/// with a new `client_name` and without `logo_uri`.
+fn update_body(current: &Map<String, Value>) -> Map<String, Value> {
+    let mut body: Map<String, Value> = current
+        .iter()
+        .filter(|(k, _)| !SERVER_ONLY.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    body.insert(CLIENT_NAME.into(), json!(UPDATED_CLIENT_NAME));
+    body.remove(LOGO_URI);
+    body
+}
+
+/// `url` with the last character of its `client_id` occurrence changed, when the id appears
+/// in it (RFC 7592 leaves the URL's form to the server; without the id in it there is no
+/// unknown client to ask for).
+pub fn unknown_client_url(url: &str, client_id: &str) -> Option<String> {
+    if client_id.is_empty() {
+        return None;
+    }
+    let at = url.rfind(client_id)?;
+    let last = client_id.chars().last()?;
+    let swapped = if last == 'x' { 'y' } else { 'x' };
+    let mut changed = client_id.to_string();
+    changed.pop();
+    changed.push(swapped);
+    Some(format!(
+        "{}{}{}",
+        &url[..at],
+        changed,
+        &url[at + client_id.len()..]
+    ))
+}
+
+/// `id` with its last character changed: a client_id that is not the client's.
+fn other_id(id: &str) -> String {
+    let mut other = id.to_string();
+    let swapped = if other.pop() == Some('x') { 'y' } else { 'x' };
+    other.push(swapped);
+    other
+}
+
+/// Runs the conversation against the run's registration endpoint. `registration` is the
+/// run's baseline case; the managed client is registered with it plus a `logo_uri`.
+pub async fn converse(executor: &Executor, registration: &Case) -> Conversation {
+    let mut conv = Conversation::default();
+    let mut register = registration.clone();
+    register.id = format!("manage-{}", StepName::Register.id());
+    register.kind = CaseKind::Manage;
+    register.title = StepName::Register.title().into();
+    if let Body::Json(Value::Object(m)) = &mut register.request.body {
+        m.insert(LOGO_URI.into(), json!(REGISTERED_LOGO_URI));
+    }
+    let obs = executor.send(&register).await;
+    let registered = success_body(&obs).cloned();
+    conv.steps.push(Step {
+        name: StepName::Register,
+        case: register,
+        observation: obs,
+    });
+    let Some(registered) = registered else {
+        conv.not_offered = Some("the registration meant to be managed was not accepted".into());
+        return conv;
+    };
+    let Some(mut current) = Credentials::from_body(&registered) else {
+        conv.not_offered = Some(
+            "the registration response has no registration_client_uri and registration_access_token pair: the server does not offer RFC 7592"
+                .into(),
+        );
+        return conv;
+    };
+    let client_id = registered
+        .get(CLIENT_ID)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+
+    let mut other_case = registration.clone();
+    other_case.id = format!("manage-{}", StepName::RegisterOther.id());
+    other_case.kind = CaseKind::Manage;
+    other_case.title = StepName::RegisterOther.title().into();
+    let obs = executor.send(&other_case).await;
+    let mut other = success_body(&obs).and_then(Credentials::from_body);
+    let second_id = success_body(&obs)
+        .and_then(|b| b.get(CLIENT_ID))
+        .and_then(Value::as_str);
+    if second_id == Some(client_id.as_str()) {
+        // A server that gave both registrations one client_id holds one client, now with the
+        // second registration's credentials: there is no other client to test with.
+        if let Some(o) = other.take() {
+            current = o;
+        }
+    }
+    conv.steps.push(Step {
+        name: StepName::RegisterOther,
+        case: other_case,
+        observation: obs,
+    });
+
+    // Sends one step and records it; the credentials follow whatever a success returned.
+    async fn send(
+        executor: &Executor,
+        conv: &mut Conversation,
+        current: &mut Credentials,
+        case: Case,
+        name: StepName,
+    ) {
+        let obs = executor.send(&case).await;
+        current.follow(&obs);
+        conv.steps.push(Step {
+            name,
+            case,
+            observation: obs,
+        });
+    }
+    let read = |name, c: &Credentials| {
+        step_case(name, Method::Get, c.endpoint(), Auth::Registration, None)
+    };
+    let without_token = |c: &Credentials| ConfigurationEndpoint {
+        url: c.url.clone(),
+        token: None,
+    };
+
+    for name in [StepName::Read, StepName::ReadAgain] {
+        let case = read(name, &current);
+        send(executor, &mut conv, &mut current, case, name).await;
+    }
+    let case = step_case(
+        StepName::ReadWithoutToken,
+        Method::Get,
+        without_token(&current),
+        Auth::Omit,
+        None,
+    );
+    send(
+        executor,
+        &mut conv,
+        &mut current,
+        case,
+        StepName::ReadWithoutToken,
+    )
+    .await;
+    let case = step_case(
+        StepName::ReadWithWrongToken,
+        Method::Get,
+        without_token(&current),
+        Auth::Bogus,
+        None,
+    );
+    send(
+        executor,
+        &mut conv,
+        &mut current,
+        case,
+        StepName::ReadWithWrongToken,
+    )
+    .await;
+    if let Some(other) = &other {
+        let case = step_case(
+            StepName::ReadWithOtherClientsToken,
+            Method::Get,
+            ConfigurationEndpoint {
+                url: current.url.clone(),
+                token: Some(other.token.clone()),
+            },
+            Auth::Registration,
+            None,
+        );
+        // Not followed: a success here would hand over the other client's answer.
+        let obs = executor.send(&case).await;
+        conv.steps.push(Step {
+            name: StepName::ReadWithOtherClientsToken,
+            case,
+            observation: obs,
+        });
+    }
+    // The metadata as last returned: what an update must carry in full.
+    let latest = |conv: &Conversation| {
+        [StepName::ReadAgain, StepName::Read]
+            .into_iter()
+            .find_map(|n| conv.success_body(n).cloned())
+            .unwrap_or_else(|| registered.clone())
+    };
+    let base = update_body(&latest(&conv));
+    let put = |name, c: &Credentials, body: &Map<String, Value>| {
+        step_case(
+            name,
+            Method::Put,
+            c.endpoint(),
+            Auth::Registration,
+            Some(Value::Object(body.clone())),
+        )
+    };
+    let case = put(StepName::Update, &current, &base);
+    send(executor, &mut conv, &mut current, case, StepName::Update).await;
+    let after_update = conv
+        .success_body(StepName::Update)
+        .map(update_body)
+        .unwrap_or(base);
+
+    let mut body = after_update.clone();
+    body.insert(CLIENT_SECRET.into(), json!(CHOSEN_SECRET));
+    let case = put(StepName::UpdateWithChosenSecret, &current, &body);
+    send(
+        executor,
+        &mut conv,
+        &mut current,
+        case,
+        StepName::UpdateWithChosenSecret,
+    )
+    .await;
+
+    let mut body = after_update.clone();
+    body.insert(CLIENT_ID.into(), json!(other_id(&client_id)));
+    let case = put(StepName::UpdateWithOtherClientId, &current, &body);
+    send(
+        executor,
+        &mut conv,
+        &mut current,
+        case,
+        StepName::UpdateWithOtherClientId,
+    )
+    .await;
+
+    let mut body = after_update.clone();
+    body.insert(REGISTRATION_ACCESS_TOKEN.into(), json!(MADE_UP_TOKEN));
+    let case = put(StepName::UpdateWithRegistrationToken, &current, &body);
+    // Not followed: a server that echoes the made-up token must not make the conversation use
+    // it as if it had been issued.
+    let obs = executor.send(&case).await;
+    conv.steps.push(Step {
+        name: StepName::UpdateWithRegistrationToken,
+        case,
+        observation: obs,
+    });
+    let case = step_case(
+        StepName::ReadWithMadeUpToken,
+        Method::Get,
+        ConfigurationEndpoint {
+            url: current.url.clone(),
+            token: Some(MADE_UP_TOKEN.into()),
+        },
+        Auth::Registration,
+        None,
+    );
+    let obs = executor.send(&case).await;
+    conv.steps.push(Step {
+        name: StepName::ReadWithMadeUpToken,
+        case,
+        observation: obs,
+    });
+
+    let mut body = after_update;
+    body.insert(REDIRECT_URIS.into(), json!([FRAGMENT_REDIRECT_URI]));
+    let case = put(StepName::UpdateWithFragmentRedirect, &current, &body);
+    send(
+        executor,
+        &mut conv,
+        &mut current,
+        case,
+        StepName::UpdateWithFragmentRedirect,
+    )
+    .await;
+    let case = read(StepName::ReadAfterRefusedUpdate, &current);
+    send(
+        executor,
+        &mut conv,
+        &mut current,
+        case,
+        StepName::ReadAfterRefusedUpdate,
+    )
+    .await;
+
+    let case = step_case(
+        StepName::DeleteWithWrongToken,
+        Method::Delete,
+        without_token(&current),
+        Auth::Bogus,
+        None,
+    );
+    send(
+        executor,
+        &mut conv,
+        &mut current,
+        case,
+        StepName::DeleteWithWrongToken,
+    )
+    .await;
+    let case = step_case(
+        StepName::Delete,
+        Method::Delete,
+        current.endpoint(),
+        Auth::Registration,
+        None,
+    );
+    let obs = executor.send(&case).await;
+    let deleted = obs
+        .response
+        .as_ref()
+        .is_some_and(|r| (200..300).contains(&r.status));
+    conv.steps.push(Step {
+        name: StepName::Delete,
+        case,
+        observation: obs,
+    });
+    if deleted {
+        let case = read(StepName::ReadAfterDelete, &current);
+        let obs = executor.send(&case).await;
+        conv.steps.push(Step {
+            name: StepName::ReadAfterDelete,
+            case,
+            observation: obs,
+        });
+    }
+    // Last use of the other client's token: a server may revoke a token presented for a
+    // client that does not exist (RFC 7592 §2.1), so neither token the conversation still
+    // needs is spent on it.
+    if let (Some(other), Some(url)) = (&other, unknown_client_url(&current.url, &client_id)) {
+        let case = step_case(
+            StepName::ReadUnknownClient,
+            Method::Get,
+            ConfigurationEndpoint {
+                url,
+                token: Some(other.token.clone()),
+            },
+            Auth::Registration,
+            None,
+        );
+        let obs = executor.send(&case).await;
+        conv.steps.push(Step {
+            name: StepName::ReadUnknownClient,
+            case,
+            observation: obs,
+        });
+    }
+    if let Some(other) = other {
+        let case = step_case(
+            StepName::DeleteOther,
+            Method::Delete,
+            other.endpoint(),
+            Auth::Registration,
+            None,
+        );
+        let obs = executor.send(&case).await;
+        conv.steps.push(Step {
+            name: StepName::DeleteOther,
+            case,
+            observation: obs,
+        });
+    }
+    conv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unknown_client_url_changes_the_last_occurrence_of_the_id() {
+        assert_eq!(
+            unknown_client_url("https://as.example/register/abc", "abc").as_deref(),
+            Some("https://as.example/register/abx")
+        );
+        assert_eq!(
+            unknown_client_url("https://as.example/reg/abx?client_id=abx", "abx").as_deref(),
+            Some("https://as.example/reg/abx?client_id=aby")
+        );
+        assert_eq!(unknown_client_url("https://as.example/reg/1", "zzz"), None);
+        assert_eq!(unknown_client_url("https://as.example/reg/1", ""), None);
+    }
+
+    #[test]
+    fn the_update_body_drops_server_members_and_the_logo() {
+        let current = json!({
+            "client_id": "c", "client_secret": "s", "registration_access_token": "t",
+            "registration_client_uri": "https://as.example/c", "client_id_issued_at": 1,
+            "client_secret_expires_at": 0, "logo_uri": REGISTERED_LOGO_URI,
+            "redirect_uris": ["https://client.example.org/cb"], "client_name": "old"
+        });
+        let body = update_body(current.as_object().expect("object"));
+        let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["client_id", "client_name", "redirect_uris"]);
+        assert_eq!(body[CLIENT_NAME], UPDATED_CLIENT_NAME);
+    }
+}
