@@ -861,7 +861,7 @@ fn describe(
     sanitizer.json(&mut body);
     let request = FindingRequest {
         method: obs.request.method.to_string(),
-        url: obs.request.url.clone(),
+        url: sanitizer.text(&obs.request.url),
         headers: obs
             .request
             .headers

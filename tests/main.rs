@@ -27,3 +27,4 @@ mod snapshot_drift;
 mod snapshots;
 mod support;
 mod tls;
+mod token;

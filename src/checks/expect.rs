@@ -403,7 +403,23 @@ fn unauthorized_without_valid_token(ctx: &CaseContext, out: &mut Out) {
         return;
     }
     let Some(resp) = ctx.response() else { return };
-    let omitted = ctx.case.request.auth == crate::generate::Auth::Omit;
+    let auth = ctx.case.request.auth;
+    if auth == crate::generate::Auth::Query && ctx.registered() {
+        // RFC 6750 §2.3: resource servers MAY support the query parameter (clients SHOULD NOT
+        // use it: URLs end up in logs). The token is the right one, so this is no breach.
+        out.flag(
+            Severity::Info,
+            "R7591-3-d",
+            "the initial access token is accepted as an access_token query parameter",
+            "RFC 6750 §2.3 allows it; URLs carrying tokens end up in logs and Referer headers",
+        );
+        return;
+    }
+    // A token in the query alone is, to a server that reads only the header, no token.
+    let omitted = matches!(
+        auth,
+        crate::generate::Auth::Omit | crate::generate::Auth::Query
+    );
     if ctx.registered() {
         let (title, open) = if omitted {
             (
@@ -433,6 +449,12 @@ fn unauthorized_without_valid_token(ctx: &CaseContext, out: &mut Out) {
         );
     }
     out.pass("R7591-3-d");
+    if auth == crate::generate::Auth::Query && resp.status != 401 {
+        // RFC 6750 §3.1: "uses more than one method" or an unsupported way of sending the
+        // token is invalid_request, answered 400; any refusal is acceptable here.
+        out.pass("R7591-3.2.2-f");
+        return;
+    }
     if resp.status != 401 {
         out.flag(
             Severity::Warn,
@@ -447,6 +469,17 @@ fn unauthorized_without_valid_token(ctx: &CaseContext, out: &mut Out) {
     let challenge = resp.header("www-authenticate").unwrap_or_default();
     if challenge.to_ascii_lowercase().starts_with("bearer") {
         out.pass("R7591-3.2.2-f");
+        if auth == crate::generate::Auth::Bogus
+            && resp.status == 401
+            && !challenge.to_ascii_lowercase().contains("invalid_token")
+        {
+            out.flag(
+                Severity::Warn,
+                "R7591-3.2.2-f",
+                "a wrong initial access token is refused without error=\"invalid_token\" in the challenge",
+                format!("WWW-Authenticate {challenge:?}; RFC 6750 §3: if the request included an access token, the resource server SHOULD include the error attribute"),
+            );
+        }
     } else {
         out.fail(
             "R7591-3.2.2-f",

@@ -703,8 +703,20 @@ impl Executor {
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
+        let mut url = url;
+        if case.request.auth == Auth::Query {
+            if let Some(token) = &self.target.token {
+                url.query_pairs_mut().append_pair("access_token", token);
+            }
+        }
+        let scheme = if case.request.auth == Auth::LowercaseScheme {
+            "bearer"
+        } else {
+            "Bearer"
+        };
         let bearer = match case.request.auth {
-            Auth::Configured => self.target.token.clone(),
+            Auth::Configured | Auth::LowercaseScheme => self.target.token.clone(),
+            Auth::Query => None,
             Auth::Omit => None,
             Auth::Bogus => Some(BOGUS_TOKEN.to_string()),
             Auth::Registration => case
@@ -714,7 +726,7 @@ impl Executor {
                 .and_then(|c| c.token.clone()),
         };
         if let Some(token) = bearer {
-            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+            if let Ok(v) = HeaderValue::from_str(&format!("{scheme} {token}")) {
                 headers.insert(AUTHORIZATION, v);
             }
         } else {

@@ -15,10 +15,23 @@ pub fn shell_quote(s: &str) -> String {
 pub fn command(case: &Case, url: &str, has_token: bool, sanitizer: &Sanitizer) -> String {
     let req = &case.request;
     let url = req.configuration.as_ref().map_or(url, |c| c.url.as_str());
+    // In the query the token stays a variable reference too: a single-quoted URL followed by
+    // the double-quoted variable, which the shell joins into one word.
+    let url_arg = if req.auth == Auth::Query && has_token {
+        // The URL a request went to carries the token itself: rebuilt without it.
+        let url = without_access_token(url);
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!(
+            "{}\"${TOKEN_ENV}\"",
+            shell_quote(&format!("{url}{sep}access_token="))
+        )
+    } else {
+        shell_quote(url)
+    };
     let mut parts = vec![
         "curl -sS -i".to_string(),
         format!("-X {}", req.method.as_str()),
-        shell_quote(url),
+        url_arg,
     ];
     if let Some(ct) = &req.content_type {
         parts.push(format!(
@@ -32,6 +45,9 @@ pub fn command(case: &Case, url: &str, has_token: bool, sanitizer: &Sanitizer) -
     match req.auth {
         Auth::Configured if has_token => {
             parts.push(format!("-H \"Authorization: Bearer ${TOKEN_ENV}\""))
+        }
+        Auth::LowercaseScheme if has_token => {
+            parts.push(format!("-H \"Authorization: bearer ${TOKEN_ENV}\""))
         }
         Auth::Bogus => parts.push(format!(
             "-H {}",
@@ -67,6 +83,24 @@ pub fn command(case: &Case, url: &str, has_token: bool, sanitizer: &Sanitizer) -
     format!("{prefix}{}", parts.join(" "))
 }
 
+/// `url` without its `access_token` query parameters.
+fn without_access_token(url: &str) -> String {
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        return url.to_string();
+    };
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "access_token")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    parsed.to_string()
+}
+
 /// A tiny python program that prints `body`, compressing runs of one repeated character.
 fn python_writer(body: &str) -> String {
     let mut pieces: Vec<String> = Vec::new();
@@ -98,6 +132,18 @@ fn python_writer(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_query_token_is_dropped_from_the_url() {
+        assert_eq!(
+            without_access_token("http://h/r?access_token=abc"),
+            "http://h/r"
+        );
+        assert_eq!(
+            without_access_token("http://h/r?a=1&access_token=abc"),
+            "http://h/r?a=1"
+        );
+    }
 
     #[test]
     fn quotes_single_quotes() {

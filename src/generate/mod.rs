@@ -122,6 +122,12 @@ pub enum Auth {
     Bogus,
     /// The registration access token of [`CaseRequest::configuration`] (RFC 7592 §2).
     Registration,
+    /// The initial access token as the `access_token` query parameter (RFC 6750 §2.3), with
+    /// no Authorization header.
+    Query,
+    /// The initial access token with the scheme written `bearer` (RFC 9110 §11.1: schemes
+    /// are case-insensitive).
+    LowercaseScheme,
 }
 
 #[derive(Debug, Clone, Serialize)]

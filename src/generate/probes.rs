@@ -478,6 +478,32 @@ pub fn probes(profile: Profile, has_token: bool) -> Vec<Case> {
             severity: Severity::Info,
             request: CaseRequest {
                 auth: Auth::Bogus,
+                ..json_req(b0v.clone())
+            },
+        });
+        list.push(Probe {
+            id: "token-in-query",
+            // RFC 6750 §2.3 lets a resource server accept the token as a query parameter:
+            // accepting it is INFO, refusing it must carry the challenge (see the token check).
+            title: "B0 with the initial access token in the query string, no Authorization header",
+            requirements: &["R7591-3.2.2-f", "R7591-3-d"],
+            expectation: Expectation::Unauthorized,
+            severity: Severity::Info,
+            request: CaseRequest {
+                auth: Auth::Query,
+                ..json_req(b0v.clone())
+            },
+        });
+        list.push(Probe {
+            id: "token-lowercase-scheme",
+            title: "B0 with the initial access token sent as `Authorization: bearer ...`",
+            // OIDC Registration §3 says the token is used as RFC 6750 describes; RFC 7591 has
+            // no row of that weight (R7591-3-d is a MAY), so only `oidc` judges it.
+            requirements: &["OIDCR-3-b"],
+            expectation: Expectation::Register,
+            severity: Severity::Warn,
+            request: CaseRequest {
+                auth: Auth::LowercaseScheme,
                 ..json_req(b0v)
             },
         });
