@@ -96,6 +96,7 @@ fn bench_pairs(
                         schemas,
                         now: NOW,
                         policy,
+                        metadata: None,
                     };
                     verdicts += checks::judge_case(black_box(&ctx)).len();
                 }

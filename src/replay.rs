@@ -151,6 +151,7 @@ pub async fn replay(
             schemas: &schemas,
             now: crate::run::now(),
             policy,
+            metadata: None,
         };
         let still: Vec<String> = checks::judge_case(&ctx)
             .into_iter()

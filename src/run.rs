@@ -512,6 +512,14 @@ async fn run_against(
     // Each exchange is judged as it arrives and folded into the aggregate; only findings'
     // exemplars outlive it.
     let now = now_secs();
+    // The server's metadata, when a document names this endpoint: the checks compare what is
+    // registered with what it advertises.
+    let (metadata_requests, metadata) = if stop.is_stopped() {
+        (0, None)
+    } else {
+        executor.find_metadata(config.discovery.as_ref()).await
+    };
+    let metadata = metadata.as_ref();
     let mut agg = Aggregate::new(profile);
     let mut ledger = Ledger::default();
     let mut tally = Tally::default();
@@ -525,6 +533,7 @@ async fn run_against(
             schemas: &schemas,
             now,
             policy,
+            metadata,
         };
         agg.add(Some((case, obs)), reported(checks::judge_case(&ctx)));
         ledger.record(case, obs);
@@ -602,6 +611,7 @@ async fn run_against(
         policy,
         budget: config.shrink_budget,
         created: &mut created,
+        metadata,
     };
     let mut shrunk = HashMap::new();
     let work: Vec<(Problem, Case)> = agg
@@ -621,8 +631,12 @@ async fn run_against(
     let clients = created.finish(&executor, config.exec.concurrency).await;
     let mut report = build_report(config, &url, embedded, &agg, &shrunk, began.elapsed());
     report.summary.cases = tally.cases;
-    report.summary.requests =
-        tally.cases + resent + probes.requests() + management_requests + cleanup_requests;
+    report.summary.requests = tally.cases
+        + resent
+        + probes.requests()
+        + management_requests
+        + cleanup_requests
+        + metadata_requests;
     report.clients = clients;
     report.summary.transport_errors = tally.transport_errors;
     report.summary.rate_limited = tally.rate_limited;

@@ -48,6 +48,8 @@ pub struct Shrinker<'a> {
     /// Where the clients that shrinking registers are remembered (for the report and
     /// `--cleanup`).
     pub created: &'a mut crate::cleanup::Created,
+    /// The server's metadata, as the run's checks saw it.
+    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Shrinker<'_> {
@@ -236,6 +238,7 @@ impl Shrinker<'_> {
             schemas: self.schemas,
             now: self.now,
             policy: self.policy,
+            metadata: self.metadata,
         };
         let still = checks::judge_case(&ctx).iter().any(|v| problem.matches(v));
         still.then_some((candidate, observation))

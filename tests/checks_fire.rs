@@ -167,6 +167,11 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::HonourClientId,
         Profile::Rfc7591,
     ),
+    (
+        "registered_values_are_advertised",
+        Defect::AdvertiseFewerAuthMethods,
+        Profile::Rfc7591,
+    ),
     // RFC 7592: the management conversation.
     (
         "management_credentials_come_together",

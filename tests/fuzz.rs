@@ -854,6 +854,7 @@ fn response_path(
             schemas: schemas(profile),
             now,
             policy,
+            metadata: None,
         });
         known(&verdicts)?;
         if status == Some(429) {
@@ -1295,6 +1296,7 @@ fn every_member_as_every_json_type_is_judged() {
                         schemas: schemas(profile),
                         now,
                         policy: Policy::default(),
+                        metadata: None,
                     });
                     let context = format!("{profile} {member}={value} status {status}");
                     assert!(known(&verdicts).is_ok(), "{context}");

@@ -56,6 +56,9 @@ pub struct CaseContext<'a> {
     /// Harness clock, seconds since the epoch, when the response arrived.
     pub now: u64,
     pub policy: Policy,
+    /// The server's authorization server metadata (RFC 8414), when the run found a document
+    /// naming the target as its registration endpoint.
+    pub metadata: Option<&'a Map<String, Value>>,
 }
 
 impl CaseContext<'_> {
@@ -269,6 +272,7 @@ pub static CHECKS: &[Check] = &[
     success::MANAGEMENT_CREDENTIALS_COME_AS_A_PAIR,
     success::CREDENTIALS_ARE_NOT_CACHED,
     success::SUCCESS_BODY_MATCHES_SCHEMA,
+    success::REGISTERED_VALUES_ARE_ADVERTISED,
     error_body::ERROR_STATUS_IS_400_WITH_JSON,
     error_body::ERROR_CODE_IS_ASCII_STRING,
     error_body::ERROR_BODY_HAS_NO_CLIENT_ID,
@@ -544,6 +548,7 @@ mod tests {
             schemas: &schemas,
             now: 0,
             policy: Policy::default(),
+            metadata: None,
         })
     }
 

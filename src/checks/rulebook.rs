@@ -541,6 +541,21 @@ pub static GROUNDS: &[Ground] = &[
         TLS_REQUIRED,
         "OIDC Registration §9.3; RFC 7591 §5",
     ),
+    // RFC 7591 §3.2.1 with RFC 8414 §2: what a server registers, it must be able to use.
+    Ground {
+        severity: W,
+        strict: W,
+        exception: Some(
+            "MAY row (the server may replace values): a value it registers while its own metadata says it does not support it leaves the client unusable, so WARN, never FAIL",
+        ),
+        ..ground(
+            "R7591-3.2.1-g",
+            Scope::All,
+            "a registered token_endpoint_auth_method, grant type or response type missing from the server's *_supported metadata",
+            "The client or developer can check the values in the response to determine if the registration is sufficient for use ... token_endpoint_auth_methods_supported: JSON array containing a list of client authentication methods supported by this token endpoint",
+            "RFC 7591 §3.2.1; RFC 8414 §2",
+        )
+    },
     // RFC 7592: the client configuration endpoint, judged when the server offers one.
     ground(
         "R7592-3-a",

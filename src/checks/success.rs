@@ -695,3 +695,58 @@ fn success_body_matches_schema(ctx: &CaseContext, out: &mut Out) {
         out.pass("R7591-2-c");
     }
 }
+
+pub const REGISTERED_VALUES_ARE_ADVERTISED: Check = Check {
+    name: "registered_values_are_advertised",
+    requirements: &["R7591-3.2.1-g"],
+    kind: Kind::Case(registered_values_are_advertised),
+};
+
+/// What a registration returns for a client's token endpoint method and grants must be what
+/// the server's metadata says it supports (RFC 8414 §2): a substitute, or an echo, that the
+/// server cannot use leaves the client unable to work. Lists the metadata leaves out are not
+/// judged (their RFC 8414 defaults are guesses about an unpublished policy).
+fn registered_values_are_advertised(ctx: &CaseContext, out: &mut Out) {
+    let (Some(metadata), Some(body)) = (ctx.metadata, registered_body(ctx)) else {
+        return;
+    };
+    const ROW: &str = "R7591-3.2.1-g";
+    let mut judged = false;
+    for (member, list) in [
+        (
+            TOKEN_ENDPOINT_AUTH_METHOD,
+            "token_endpoint_auth_methods_supported",
+        ),
+        (GRANT_TYPES, "grant_types_supported"),
+        (RESPONSE_TYPES, "response_types_supported"),
+    ] {
+        let Some(advertised) = metadata.get(list).and_then(Value::as_array) else {
+            continue;
+        };
+        let values: Vec<&str> = match body.get(member) {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => continue,
+        };
+        judged = true;
+        for v in values {
+            if !advertised.iter().any(|a| a.as_str() == Some(v)) {
+                out.flag_kind(
+                    Severity::Warn,
+                    ROW,
+                    // The value is part of the identity, so shrinking keeps it as found.
+                    format!("{member}-not-advertised:{v}"),
+                    format!("a registered {member} value is not in the metadata's {list}"),
+                    format!(
+                        "{member} {v:?} registered; {list}: {}",
+                        short(&Value::Array(advertised.clone()))
+                    ),
+                );
+                return;
+            }
+        }
+    }
+    if judged {
+        out.pass(ROW);
+    }
+}

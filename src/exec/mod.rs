@@ -889,6 +889,42 @@ impl Executor {
     /// Tries the [`discovery_urls`] in order: stops at a document whose
     /// `registration_endpoint` is the target; else keeps the first 200 JSON object, else the
     /// first failure.
+    /// The authorization server metadata of the target, read before the run so that checks can
+    /// compare registrations with what the server advertises (RFC 8414 §2): `explicit`
+    /// (`--discovery`), else the first of the [`discovery_urls`] answering 200 with a JSON object
+    /// whose `registration_endpoint` is the target. Returns the GETs spent and the document, if
+    /// one names the target (a document of another endpoint says nothing about this one).
+    pub async fn find_metadata(
+        &self,
+        explicit: Option<&reqwest::Url>,
+    ) -> (usize, Option<serde_json::Map<String, Value>>) {
+        let probe = match explicit {
+            Some(url) => Some(DiscoveryProbe {
+                explicit: true,
+                attempts: 1,
+                observation: self.get(&self.client, url).await,
+            }),
+            None => self.find_discovery().await,
+        };
+        let Some(probe) = probe else {
+            return (0, None);
+        };
+        let document = probe
+            .observation
+            .response
+            .as_ref()
+            .filter(|r| r.status == 200)
+            .and_then(|_| probe.observation.json_object())
+            .filter(|doc| {
+                doc.get("registration_endpoint")
+                    .and_then(Value::as_str)
+                    .and_then(|e| reqwest::Url::parse(e).ok())
+                    .is_some_and(|e| e == self.target.url)
+            })
+            .cloned();
+        (probe.attempts, document)
+    }
+
     async fn find_discovery(&self) -> Option<DiscoveryProbe> {
         let mut attempts = 0;
         let mut first_document = None;

@@ -255,6 +255,9 @@ defects! {
         "advertises an http:// registration_endpoint in its discovery documents (needs --tls)";
     DiscoveryWithoutRegistrationEndpoint => "discovery-without-registration-endpoint", "OIDC-Core-15.2", Fail,
         "leaves registration_endpoint out of its discovery documents (needs --tls)";
+    // Discovery.
+    AdvertiseFewerAuthMethods => "advertise-fewer-auth-methods", "R7591-3.2.1-g", Warn,
+        "lists only client_secret_basic in token_endpoint_auth_methods_supported but registers every method";
     // RFC 7592 management.
     ManagementIgnoresToken => "management-ignores-token", "R7592-2-a", Fail,
         "serves GET on the client configuration endpoint without checking the registration access token";

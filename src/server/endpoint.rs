@@ -203,7 +203,16 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
     let omit = state
         .defects
         .has(Defect::DiscoveryWithoutRegistrationEndpoint);
-    response::discovery_document(&issuer, (!omit).then_some(registration.as_str()))
+    let auth_methods: &[&str] = if state.defects.has(Defect::AdvertiseFewerAuthMethods) {
+        &[crate::spec::names::AUTH_CLIENT_SECRET_BASIC]
+    } else {
+        super::validate::SUPPORTED_AUTH_METHODS
+    };
+    response::discovery_document(
+        &issuer,
+        (!omit).then_some(registration.as_str()),
+        auth_methods,
+    )
 }
 
 async fn dispatch(state: &AppState, endpoint: Endpoint, req: Request) -> Response {

@@ -403,7 +403,11 @@ pub(crate) fn dropped_connection() -> Response {
 
 /// A discovery document: `issuer`, `registration_endpoint` when given, and what the
 /// registration endpoint supports.
-pub(crate) fn discovery_document(issuer: &str, registration_endpoint: Option<&str>) -> Response {
+pub(crate) fn discovery_document(
+    issuer: &str,
+    registration_endpoint: Option<&str>,
+    auth_methods: &[&str],
+) -> Response {
     let mut doc = Map::new();
     doc.insert("issuer".into(), json!(issuer));
     if let Some(url) = registration_endpoint {
@@ -411,12 +415,18 @@ pub(crate) fn discovery_document(issuer: &str, registration_endpoint: Option<&st
     }
     doc.insert(
         "token_endpoint_auth_methods_supported".into(),
-        json!([
-            AUTH_CLIENT_SECRET_BASIC,
-            AUTH_CLIENT_SECRET_POST,
-            AUTH_PRIVATE_KEY_JWT,
-            AUTH_NONE
-        ]),
+        json!(auth_methods),
+    );
+    doc.insert(
+        "grant_types_supported".into(),
+        json!(crate::spec::names::GRANT_TYPES_KNOWN),
+    );
+    doc.insert(
+        "response_types_supported".into(),
+        json!(crate::spec::names::RESPONSE_TYPE_GRANTS
+            .iter()
+            .map(|(r, _)| *r)
+            .collect::<Vec<_>>()),
     );
     let mut res = build(
         StatusCode::OK,

@@ -1375,7 +1375,9 @@ fn proof(defect: Defect) -> Proof {
         PlaintextOnTlsPort => {
             Proof::OwnTest("defect_plaintext_on_tls_port_registers_over_plain_http")
         }
-        DiscoveryHttpRegistrationEndpoint | DiscoveryWithoutRegistrationEndpoint => {
+        DiscoveryHttpRegistrationEndpoint
+        | DiscoveryWithoutRegistrationEndpoint
+        | AdvertiseFewerAuthMethods => {
             Proof::OwnTest("discovery_defects_change_the_registration_endpoint")
         }
         ManagementIgnoresToken => {
@@ -1727,6 +1729,34 @@ async fn discovery_defects_change_the_registration_endpoint() {
         .expect("json");
     assert!(doc.get("registration_endpoint").is_none(), "{doc}");
     assert_eq!(doc["issuer"], json!(s.base_url()));
+    s.shutdown().await;
+
+    // The clean document lists every method the endpoint registers; the defect lists one.
+    for (defects, listed) in [(&[][..], 5), (&[Defect::AdvertiseFewerAuthMethods][..], 1)] {
+        let s = tls_server(defects).await;
+        let doc: Value = tls_client(&s, false)
+            .get(s.discovery_url())
+            .send()
+            .await
+            .expect("discovery")
+            .json()
+            .await
+            .expect("json");
+        let methods = doc["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .expect("a list")
+            .len();
+        assert_eq!(methods, listed, "{doc}");
+        s.shutdown().await;
+    }
+    // Under the defect a client_secret_post client is still registered.
+    let s = defective(&[Defect::AdvertiseFewerAuthMethods]).await;
+    let r = post(
+        &s,
+        with(json!({"token_endpoint_auth_method": "client_secret_post"})),
+    )
+    .await;
+    assert!(registered(&r), "{r:?}");
     s.shutdown().await;
 }
 

@@ -22,7 +22,7 @@ pub(crate) const SECTOR_IDENTIFIER_URI: &str = "sector_identifier_uri";
 pub(crate) const DEFAULT_ENC: &str = "A128CBC-HS256";
 
 /// Methods this server supports; anything else, URIs included, is refused.
-const SUPPORTED_AUTH_METHODS: &[&str] = &[
+pub(crate) const SUPPORTED_AUTH_METHODS: &[&str] = &[
     AUTH_NONE,
     AUTH_CLIENT_SECRET_BASIC,
     AUTH_CLIENT_SECRET_POST,
