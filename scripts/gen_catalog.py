@@ -9,6 +9,8 @@ import sys
 
 SRC = sys.argv[1] if len(sys.argv) > 1 else "../shared/requirements.md"
 OUT = sys.argv[2] if len(sys.argv) > 2 else "src/spec/catalog.rs"
+# Rows this repository adds (docs/requirements-extra.md), read after the shared catalog's.
+EXTRA = sys.argv[3] if len(sys.argv) > 3 else "docs/requirements-extra.md"
 
 ROW = re.compile(r"^\| ((?:R\d{4}|OIDCR|OIDC-Core)-[A-Za-z0-9.\-]+) \|")
 SPEC = {"R7591": "RFC 7591", "R6749": "RFC 6749", "OIDCR": "OIDC Registration",
@@ -42,14 +44,19 @@ def clean(s):
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def lines():
+    for path in (SRC, EXTRA):
+        in_rows = False
+        for line in open(path, encoding="utf-8"):
+            # Section 0 (conventions, correction tables) cites row ids but defines no rows.
+            if line.startswith("## 1."):
+                in_rows = True
+            if in_rows:
+                yield line
+
+
 rows, seen = [], set()
-in_rows = False
-for line in open(SRC, encoding="utf-8"):
-    # Section 0 (conventions, the audit's correction tables) cites row ids but defines no rows.
-    if line.startswith("## 1."):
-        in_rows = True
-    if not in_rows:
-        continue
+for line in lines():
     m = ROW.match(line)
     if not m:
         continue

@@ -1,7 +1,8 @@
-//! The RFC 7592 conversation: two registrations of its own, then reads, updates and deletes of
-//! the first through the client configuration endpoint the server named, each request built
-//! from the answers before it (the URL and registration access token may change on every
-//! answer, RFC 7592 §2.1 and §2.2).
+//! The conversations a run holds after its cases, each request built from the answers before
+//! it. RFC 7592: two registrations of its own, then reads, updates and deletes of the first
+//! through the client configuration endpoint the server named (the URL and registration access
+//! token may change on every answer, RFC 7592 §2.1 and §2.2). Credentials: clients registered
+//! for `client_credentials` use their issued secret at the token endpoint, and a wrong one.
 //!
 //! Owns: which management requests are sent, in what order, with which credentials and bodies.
 //! Must not: judge (`checks::manage` does), print, or keep a registration access token anywhere
@@ -59,6 +60,28 @@ pub enum StepName {
     ReadUnknownClient,
     /// Removes the second client; not judged.
     DeleteOther,
+    /// A `client_credentials` client with `client_secret_basic` (or `_post`).
+    RegisterForToken(TokenAuth),
+    /// `grant_type=client_credentials` at the token endpoint with the issued credentials.
+    TokenWithIssuedSecret(TokenAuth),
+    /// The same with one character of the secret changed.
+    TokenWithWrongSecret(TokenAuth),
+}
+
+/// How a client authenticates at the token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAuth {
+    Basic,
+    Post,
+}
+
+impl TokenAuth {
+    pub fn method(self) -> &'static str {
+        match self {
+            TokenAuth::Basic => "client_secret_basic",
+            TokenAuth::Post => "client_secret_post",
+        }
+    }
 }
 
 impl StepName {
@@ -84,6 +107,12 @@ impl StepName {
             StepName::Delete => "delete",
             StepName::ReadAfterDelete => "read-after-delete",
             StepName::DeleteOther => "delete-other",
+            StepName::RegisterForToken(TokenAuth::Basic) => "register-for-token-basic",
+            StepName::RegisterForToken(TokenAuth::Post) => "register-for-token-post",
+            StepName::TokenWithIssuedSecret(TokenAuth::Basic) => "token-with-issued-secret-basic",
+            StepName::TokenWithIssuedSecret(TokenAuth::Post) => "token-with-issued-secret-post",
+            StepName::TokenWithWrongSecret(TokenAuth::Basic) => "token-with-wrong-secret-basic",
+            StepName::TokenWithWrongSecret(TokenAuth::Post) => "token-with-wrong-secret-post",
         }
     }
 
@@ -118,6 +147,15 @@ impl StepName {
             StepName::Delete => "DELETE the client with its token",
             StepName::ReadAfterDelete => "GET the deleted client with its old token",
             StepName::DeleteOther => "DELETE the second client",
+            StepName::RegisterForToken(_) => {
+                "a confidential client_credentials client, to use its secret at the token endpoint"
+            }
+            StepName::TokenWithIssuedSecret(_) => {
+                "grant_type=client_credentials at the token endpoint with the issued credentials"
+            }
+            StepName::TokenWithWrongSecret(_) => {
+                "grant_type=client_credentials at the token endpoint with a wrong client_secret"
+            }
         }
     }
 }
@@ -137,6 +175,15 @@ pub struct Conversation {
     /// Why the management steps were not sent (the registration gave no configuration
     /// endpoint); `None` when they were.
     pub not_offered: Option<String>,
+    /// Requests sent that are not steps (a registration tried again in another form).
+    pub retried: usize,
+}
+
+impl Conversation {
+    /// Every request the conversation sent.
+    pub fn requests(&self) -> usize {
+        self.steps.len() + self.retried
+    }
 }
 
 impl Conversation {
@@ -596,6 +643,133 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
             case,
             observation: obs,
         });
+    }
+    conv
+}
+
+/// Registers a `client_credentials` client for each of `client_secret_basic` and
+/// `client_secret_post` and uses each issued secret at `token_endpoint`, then a wrong one.
+/// A registration that gives no secret, or another method than these two, ends that client's
+/// steps.
+pub async fn use_credentials(
+    executor: &Executor,
+    registration: &Case,
+    token_endpoint: &str,
+) -> Conversation {
+    use base64::Engine as _;
+    let mut conv = Conversation::default();
+    for auth in [TokenAuth::Basic, TokenAuth::Post] {
+        let name = StepName::RegisterForToken(auth);
+        let mut register = registration.clone();
+        register.id = format!("manage-{}", name.id());
+        register.kind = CaseKind::Manage;
+        register.title = name.title().into();
+        // With B0's redirect URIs first (OIDC Registration requires them whatever the grant),
+        // then without (RFC 7591 §5 asks for them only for redirect-based grants).
+        let mut with_redirects = registration
+            .request
+            .body
+            .json_object()
+            .cloned()
+            .unwrap_or_default();
+        for (k, v) in [
+            (GRANT_TYPES, json!(["client_credentials"])),
+            (RESPONSE_TYPES, json!([])),
+            (TOKEN_ENDPOINT_AUTH_METHOD, json!(auth.method())),
+            (CLIENT_NAME, json!("dcrcheck-credentials")),
+        ] {
+            with_redirects.insert(k.into(), v);
+        }
+        let mut without_redirects = with_redirects.clone();
+        without_redirects.remove(REDIRECT_URIS);
+        register.request.body = Body::Json(Value::Object(with_redirects));
+        let mut obs = executor.send(&register).await;
+        if success_body(&obs).is_none() {
+            register.request.body = Body::Json(Value::Object(without_redirects));
+            obs = executor.send(&register).await;
+            conv.retried += 1;
+        }
+        let issued = success_body(&obs).and_then(|b| {
+            let id = b.get(CLIENT_ID)?.as_str()?.to_string();
+            let secret = b.get(CLIENT_SECRET)?.as_str()?.to_string();
+            let method = b
+                .get(TOKEN_ENDPOINT_AUTH_METHOD)
+                .and_then(Value::as_str)
+                .unwrap_or(auth.method());
+            (method == auth.method()).then_some((id, secret))
+        });
+        conv.steps.push(Step {
+            name,
+            case: register,
+            observation: obs,
+        });
+        let Some((id, secret)) = issued else {
+            continue;
+        };
+        let wrong = other_id(&secret);
+        for (name, secret) in [
+            (StepName::TokenWithIssuedSecret(auth), secret.as_str()),
+            (StepName::TokenWithWrongSecret(auth), wrong.as_str()),
+        ] {
+            let form = |pairs: &[(&str, &str)]| {
+                let mut f = url::form_urlencoded::Serializer::new(String::new());
+                f.extend_pairs(pairs);
+                f.finish()
+            };
+            let (body, auth_kind, token) = match auth {
+                TokenAuth::Basic => {
+                    // RFC 6749 §2.3.1: each part form-urlencoded, then base64 of "id:secret".
+                    let enc = |v: &str| form(&[("x", v)])[2..].to_string();
+                    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                        "{}:{}",
+                        enc(&id),
+                        enc(secret)
+                    ));
+                    (
+                        form(&[("grant_type", "client_credentials")]),
+                        Auth::Basic,
+                        Some(basic),
+                    )
+                }
+                TokenAuth::Post => (
+                    form(&[
+                        ("grant_type", "client_credentials"),
+                        (CLIENT_ID, &id),
+                        (CLIENT_SECRET, secret),
+                    ]),
+                    Auth::Omit,
+                    None,
+                ),
+            };
+            let case = Case {
+                id: format!("manage-{}", name.id()),
+                kind: CaseKind::Manage,
+                title: name.title().to_string(),
+                request: CaseRequest {
+                    method: Method::Post,
+                    content_type: Some("application/x-www-form-urlencoded".into()),
+                    body: Body::Raw(body),
+                    auth: auth_kind,
+                    headers: Vec::new(),
+                    configuration: Some(ConfigurationEndpoint {
+                        url: token_endpoint.to_string(),
+                        token,
+                    }),
+                },
+                expectation: Expectation::Observe,
+                requirements: Vec::new(),
+                severity: Severity::Warn,
+                invalid_at: None,
+                mutation: None,
+                trigger: Vec::new(),
+            };
+            let obs = executor.send(&case).await;
+            conv.steps.push(Step {
+                name,
+                case,
+                observation: obs,
+            });
+        }
     }
     conv
 }

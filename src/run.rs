@@ -82,6 +82,8 @@ pub struct RunConfig {
     pub require_token: bool,
     /// `--cleanup`: delete the clients the run registered once it is over (RFC 7592 §2.3).
     pub cleanup: bool,
+    /// `--token-endpoint`: where issued credentials are tried; else the metadata's.
+    pub token_endpoint: Option<reqwest::Url>,
     /// `--partition hash:M/N`: send only this shard's share of the generated cases.
     pub partition: Option<Partition>,
     /// `--requirement`, `--check`: report only these rows, and send only what they need
@@ -148,6 +150,7 @@ impl RunConfig {
             strict: false,
             require_token: false,
             cleanup: false,
+            token_endpoint: None,
             partition: None,
             focus: None,
             stop: Stop::default(),
@@ -572,7 +575,7 @@ async fn run_against(
             () = stop.grace_over() => None,
         };
         if let Some(conv) = conversation {
-            management_requests = conv.steps.len();
+            management_requests = conv.requests();
             record_conversation(&mut created, &conv);
             for step in &conv.steps {
                 agg.remember_secrets(&step.observation);
@@ -583,6 +586,52 @@ async fn run_against(
                     .map(|s| (&s.case, &s.observation));
                 agg.add(exchange, reported(verdicts));
             }
+        }
+    }
+
+    // Issued credentials at the token endpoint, when one is known.
+    const CREDENTIAL_ROWS: &[&str] = &["R7591-3.2.1-k", "R6749-5.2-a"];
+    let wants_credentials = focus.is_none_or(|f| CREDENTIAL_ROWS.iter().any(|r| f.reports(r)));
+    let token_endpoint = config
+        .token_endpoint
+        .as_ref()
+        .map(|u| u.to_string())
+        .or_else(|| {
+            metadata
+                .and_then(|m| m.get("token_endpoint"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    if wants_credentials && !stop.is_stopped() {
+        match &token_endpoint {
+            Some(endpoint) => {
+                let conversation = tokio::select! {
+                    c = crate::manage::use_credentials(&executor, &first, endpoint) => Some(c),
+                    () = stop.grace_over() => None,
+                };
+                if let Some(conv) = conversation {
+                    management_requests += conv.requests();
+                    for step in &conv.steps {
+                        created.record(&step.observation);
+                        agg.remember_secrets(&step.observation);
+                    }
+                    for (index, verdicts) in checks::judge_management(profile, policy, &conv) {
+                        let exchange = index
+                            .and_then(|i| conv.steps.get(i))
+                            .map(|s| (&s.case, &s.observation));
+                        agg.add(exchange, reported(verdicts));
+                    }
+                }
+            }
+            None => agg.add(
+                None,
+                reported(checks::skipped(
+                    profile,
+                    policy,
+                    CREDENTIAL_ROWS,
+                    "no token endpoint: the server's metadata names none (give --token-endpoint)",
+                )),
+            ),
         }
     }
 

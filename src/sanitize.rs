@@ -14,6 +14,9 @@ pub const MASK: &str = "<redacted>";
 pub const TOKEN_ENV: &str = "DCRCHECK_TOKEN";
 /// Environment variable a curl command reads an RFC 7592 registration access token from.
 pub const REGISTRATION_TOKEN_ENV: &str = "DCRCHECK_REGISTRATION_TOKEN";
+/// Environment variables a curl command reads a client's Basic credentials from.
+pub const CLIENT_ID_ENV: &str = "DCRCHECK_CLIENT_ID";
+pub const CLIENT_SECRET_ENV: &str = "DCRCHECK_CLIENT_SECRET";
 
 #[derive(Debug, Clone, Default)]
 pub struct Sanitizer {

@@ -172,6 +172,16 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::AdvertiseFewerAuthMethods,
         Profile::Rfc7591,
     ),
+    (
+        "issued_credentials_work",
+        Defect::TokenRejectsIssuedSecret,
+        Profile::Rfc7591,
+    ),
+    (
+        "wrong_client_secret_is_refused",
+        Defect::TokenAcceptsWrongSecret,
+        Profile::Rfc7591,
+    ),
     // RFC 7592: the management conversation.
     (
         "management_credentials_come_together",

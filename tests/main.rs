@@ -6,6 +6,7 @@ mod baseline;
 mod checks_fire;
 mod cli;
 mod config;
+mod credentials;
 mod detection;
 mod embedded;
 mod fixtures;

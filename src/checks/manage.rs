@@ -634,3 +634,151 @@ fn deleted_client_token_is_revoked(ctx: &ManageContext, out: &mut Out) {
         None => {}
     }
 }
+
+pub const ISSUED_CREDENTIALS_WORK: Check = Check {
+    name: "issued_credentials_work",
+    requirements: &["R7591-3.2.1-k"],
+    kind: Kind::Manage(issued_credentials_work),
+};
+
+/// The `error` member of a JSON answer.
+fn error_code(obs: &Observation) -> Option<&str> {
+    obs.json_object()
+        .and_then(|b| b.get("error"))
+        .and_then(Value::as_str)
+}
+
+fn issued_credentials_work(ctx: &ManageContext, out: &mut Out) {
+    const ROW: &str = "R7591-3.2.1-k";
+    if let StepName::RegisterForToken(auth) = ctx.step.name {
+        if ctx
+            .conversation
+            .step(StepName::TokenWithIssuedSecret(auth))
+            .is_none()
+        {
+            let why = format!(
+                "the server did not register a client_credentials client with a {} secret",
+                auth.method()
+            );
+            out.skip(ROW, why.clone());
+            out.skip("R6749-5.2-a", why);
+        }
+        return;
+    }
+    let StepName::TokenWithIssuedSecret(auth) = ctx.step.name else {
+        return;
+    };
+    let obs = &ctx.step.observation;
+    let Some(s) = status(obs) else {
+        return;
+    };
+    let code = error_code(obs);
+    let has_token = obs
+        .json_object()
+        .and_then(|b| b.get("access_token"))
+        .and_then(Value::as_str)
+        .is_some_and(|t| !t.is_empty());
+    let method = auth.method();
+    match (s, code) {
+        (200, _) if has_token => out.pass(ROW),
+        (_, Some("invalid_client")) | (401, _) => out.flag_kind(
+            Severity::Fail,
+            ROW,
+            format!("refused-{method}"),
+            "the issued client_secret is refused at the token endpoint",
+            format!("{method}: status {s}, error {}", code.unwrap_or("absent")),
+        ),
+        (s, _) if is_success(s) => out.flag(
+            Severity::Warn,
+            ROW,
+            "a client_credentials token request succeeded without an access_token",
+            format!("{method}: status {s}"),
+        ),
+        // The request was well formed for the registered method: a server that cannot parse
+        // it does not support the method it registered (RFC 6749 §2.3.1: Basic is a MUST).
+        (_, Some("invalid_request")) => out.flag_kind(
+            Severity::Warn,
+            ROW,
+            format!("invalid-request-{method}"),
+            "the token endpoint does not understand the authentication method it registered",
+            format!("{method}: status {s}, error invalid_request"),
+        ),
+        (s, _) if s >= 500 => out.flag(
+            Severity::Warn,
+            ROW,
+            "the token endpoint fails with a server error for the issued credentials",
+            format!("{method}: status {s}"),
+        ),
+        // unauthorized_client, invalid_scope, ...: the server's policy for this client.
+        (s, code) => out.flag(
+            Severity::Info,
+            ROW,
+            "the token endpoint refuses client_credentials for the registered client",
+            format!("{method}: status {s}, error {}", code.unwrap_or("absent")),
+        ),
+    }
+}
+
+pub const WRONG_CLIENT_SECRET_IS_REFUSED: Check = Check {
+    name: "wrong_client_secret_is_refused",
+    requirements: &["R6749-5.2-a"],
+    kind: Kind::Manage(wrong_client_secret_is_refused),
+};
+
+fn wrong_client_secret_is_refused(ctx: &ManageContext, out: &mut Out) {
+    const ROW: &str = "R6749-5.2-a";
+    let StepName::TokenWithWrongSecret(auth) = ctx.step.name else {
+        return;
+    };
+    let obs = &ctx.step.observation;
+    let Some(s) = status(obs) else {
+        return;
+    };
+    let method = auth.method();
+    if is_success(s) {
+        out.flag_kind(
+            Severity::Fail,
+            ROW,
+            format!("accepted-{method}"),
+            "the token endpoint accepts a wrong client_secret",
+            format!("{method}: status {s} with one character of the issued secret changed"),
+        );
+        return;
+    }
+    // A refusal says something about the secret only if the issued one got a token.
+    let issued_worked = ctx
+        .conversation
+        .step(StepName::TokenWithIssuedSecret(auth))
+        .and_then(|s| success_body(&s.observation))
+        .is_some_and(|b| b.get("access_token").is_some());
+    if !issued_worked {
+        out.skip(
+            ROW,
+            format!("{method}: the issued secret got no token either, so a refusal of a wrong one shows nothing"),
+        );
+        return;
+    }
+    let code = error_code(obs);
+    let basic = auth == crate::manage::TokenAuth::Basic;
+    let challenge = obs
+        .response
+        .as_ref()
+        .and_then(|r| r.header("www-authenticate"));
+    match (s, code) {
+        (401, Some("invalid_client")) if basic && challenge.is_none() => out.flag(
+            Severity::Warn,
+            ROW,
+            "a wrong Basic client secret is refused without WWW-Authenticate",
+            "RFC 6749 §5.2: the 401 includes the WWW-Authenticate header matching the scheme used",
+        ),
+        (401, Some("invalid_client")) => out.pass(ROW),
+        (400, Some("invalid_client")) if !basic => out.pass(ROW),
+        (s, code) => out.flag_kind(
+            Severity::Warn,
+            ROW,
+            format!("status-{method}"),
+            "a wrong client secret is not refused with invalid_client as RFC 6749 §5.2 says",
+            format!("{method}: status {s}, error {}", code.unwrap_or("absent")),
+        ),
+    }
+}

@@ -296,6 +296,8 @@ pub static CHECKS: &[Check] = &[
     manage::UPDATE_REFUSES_OR_REPLACES_INVALID_VALUES,
     manage::DELETE_ANSWERS_204,
     manage::DELETED_CLIENT_TOKEN_IS_REVOKED,
+    manage::ISSUED_CREDENTIALS_WORK,
+    manage::WRONG_CLIENT_SECRET_IS_REFUSED,
 ];
 
 /// Looks a check up by name.
@@ -421,8 +423,9 @@ pub fn judge_management(
             .collect();
         let skips = judge_all(profile, policy, |check, o| {
             if let Kind::Manage(_) = check.kind {
+                // Only the RFC 7592 rows: the credential rows have a conversation of their own.
                 for row in check.requirements {
-                    if !judged.contains(row) {
+                    if row.starts_with("R7592") && !judged.contains(row) {
                         o.skip(row, reason.clone());
                     }
                 }
@@ -431,6 +434,30 @@ pub fn judge_management(
         out.push((None, skips));
     }
     out
+}
+
+/// A SKIP with `reason` on each of `rows` (for steps a run could not take).
+pub fn skipped(
+    profile: Profile,
+    policy: Policy,
+    rows: &[&'static str],
+    reason: &str,
+) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    let mut out = Out {
+        check: "",
+        profile,
+        policy,
+        verdicts: &mut verdicts,
+    };
+    for row in rows {
+        out.check = CHECKS
+            .iter()
+            .find(|c| c.requirements.contains(row))
+            .map_or("", |c| c.name);
+        out.skip(row, reason.to_string());
+    }
+    verdicts
 }
 
 fn judge_all(

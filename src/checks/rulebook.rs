@@ -556,6 +556,21 @@ pub static GROUNDS: &[Ground] = &[
             "RFC 7591 §3.2.1; RFC 8414 §2",
         )
     },
+    // Issued credentials at the token endpoint.
+    ground(
+        "R7591-3.2.1-k",
+        Scope::All,
+        "the client_secret just issued for a client_credentials client refused as invalid_client",
+        "client_secret OPTIONAL. OAuth 2.0 client secret string. ... This value is used by the confidential client to authenticate to the token endpoint, as described in OAuth 2.0 [RFC6749], Section 2.3.1.",
+        "RFC 7591 §3.2.1",
+    ),
+    ground(
+        "R6749-5.2-a",
+        Scope::All,
+        "a token issued for a wrong client_secret",
+        "Confidential clients or other clients issued client credentials MUST authenticate with the authorization server as described in Section 2.3 when making requests to the token endpoint.",
+        "RFC 6749 §3.2.1",
+    ),
     // RFC 7592: the client configuration endpoint, judged when the server offers one.
     ground(
         "R7592-3-a",

@@ -474,6 +474,10 @@ pub struct RunArgs {
     /// 8414 §3.1 path insertion and with OIDC Discovery's appended path, at most 8 URLs.
     #[arg(long, value_name = "URL")]
     pub discovery: Option<String>,
+    /// The token endpoint where clients registered for client_credentials use their issued
+    /// secret (and a wrong one); without it, the `token_endpoint` of the server's metadata.
+    #[arg(long, value_name = "URL")]
+    pub token_endpoint: Option<String>,
     /// Requests spent re-sending simpler payloads to find minimal reproductions (0 turns
     /// shrinking off).
     #[arg(long, default_value_t = crate::shrink::DEFAULT_SHRINK_BUDGET, value_name = "N")]
@@ -588,6 +592,10 @@ impl RunArgs {
         config.discovery = match &self.discovery {
             None => None,
             Some(raw) => Some(parse_url("--discovery", raw)?),
+        };
+        config.token_endpoint = match &self.token_endpoint {
+            None => None,
+            Some(raw) => Some(parse_url("--token-endpoint", raw)?),
         };
         let usage = |e: crate::generate::select::SelectError| UsageError(e.to_string());
         config.partition = match &self.partition {

@@ -709,17 +709,17 @@ impl Executor {
                 url.query_pairs_mut().append_pair("access_token", token);
             }
         }
-        let scheme = if case.request.auth == Auth::LowercaseScheme {
-            "bearer"
-        } else {
-            "Bearer"
+        let scheme = match case.request.auth {
+            Auth::LowercaseScheme => "bearer",
+            Auth::Basic => "Basic",
+            _ => "Bearer",
         };
         let bearer = match case.request.auth {
             Auth::Configured | Auth::LowercaseScheme => self.target.token.clone(),
             Auth::Query => None,
             Auth::Omit => None,
             Auth::Bogus => Some(BOGUS_TOKEN.to_string()),
-            Auth::Registration => case
+            Auth::Registration | Auth::Basic => case
                 .request
                 .configuration
                 .as_ref()

@@ -2,7 +2,9 @@
 //! (`$DCRCHECK_TOKEN`) so the command still works when pasted.
 
 use super::{Auth, Body, Case, BOGUS_TOKEN};
-use crate::sanitize::{Sanitizer, REGISTRATION_TOKEN_ENV, TOKEN_ENV};
+use crate::sanitize::{
+    Sanitizer, CLIENT_ID_ENV, CLIENT_SECRET_ENV, REGISTRATION_TOKEN_ENV, TOKEN_ENV,
+};
 
 /// Bodies longer than this are written through a generated file rather than inline.
 const INLINE_BODY: usize = 4096;
@@ -53,6 +55,7 @@ pub fn command(case: &Case, url: &str, has_token: bool, sanitizer: &Sanitizer) -
             "-H {}",
             shell_quote(&format!("Authorization: Bearer {BOGUS_TOKEN}"))
         )),
+        Auth::Basic => parts.push(format!("-u \"${CLIENT_ID_ENV}:${CLIENT_SECRET_ENV}\"")),
         Auth::Registration => parts.push(format!(
             "-H \"Authorization: Bearer ${REGISTRATION_TOKEN_ENV}\""
         )),

@@ -128,6 +128,9 @@ pub enum Auth {
     /// The initial access token with the scheme written `bearer` (RFC 9110 §11.1: schemes
     /// are case-insensitive).
     LowercaseScheme,
+    /// HTTP Basic client authentication (RFC 6749 §2.3.1) with the credentials in
+    /// [`CaseRequest::configuration`]'s token (already `base64(id:secret)`), at its URL.
+    Basic,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -176,7 +176,8 @@ pub fn render_with(report: &RunReport, style: Style) -> String {
             "clients: {} registered, {} deleted through RFC 7592{left}",
             c.created, c.deleted
         );
-    } else if c.created > c.deleted {
+    } else if c.created > c.deleted && !report.target.embedded {
+        // The embedded server goes away with the run, and its clients with it.
         let _ = writeln!(
             o,
             "clients: {} registered and left on the server (client_ids in the JSON report; --cleanup deletes them where the server offers RFC 7592)",

@@ -281,6 +281,11 @@ defects! {
         "answers a successful client delete with 200 and a JSON body instead of 204";
     DeleteKeepsClient => "delete-keeps-client", "R7592-5-a", Fail,
         "answers DELETE with 204 but keeps the client and its registration access token valid";
+    // Token endpoint.
+    TokenAcceptsWrongSecret => "token-accepts-wrong-secret", "R6749-5.2-a", Fail,
+        "issues tokens to a known client whatever client_secret it presents";
+    TokenRejectsIssuedSecret => "token-rejects-issued-secret", "R7591-3.2.1-k", Fail,
+        "answers every client_credentials request with 401 invalid_client, even with the issued secret";
 }
 
 /// The POST count on which `drop-connection` closes the connection: every Nth POST.

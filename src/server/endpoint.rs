@@ -31,7 +31,7 @@ pub(crate) struct AppState {
     /// or length.
     token_digest: Option<[u8; 32]>,
     pub(super) body_limit: usize,
-    defects: DefectSet,
+    pub(super) defects: DefectSet,
     /// The defects the client configuration endpoint commits
     /// ([`DefectSet::for_configuration_endpoint`]).
     pub(super) management_defects: DefectSet,
@@ -177,7 +177,7 @@ pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// The discovery documents (OpenID Connect Discovery 1.0 §3, RFC 8414 §2): the issuer and the
-/// registration endpoint, on the host and port the request was addressed to.
+/// registration and token endpoints, on the host and port the request was addressed to.
 pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return response::with_header(
@@ -200,6 +200,7 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
         scheme
     };
     let registration = format!("{registration_scheme}://{host}{}", super::REGISTER_PATH);
+    let token_endpoint = format!("{scheme}://{host}{}", super::TOKEN_PATH);
     let omit = state
         .defects
         .has(Defect::DiscoveryWithoutRegistrationEndpoint);
@@ -211,6 +212,7 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
     response::discovery_document(
         &issuer,
         (!omit).then_some(registration.as_str()),
+        &token_endpoint,
         auth_methods,
     )
 }
@@ -477,7 +479,7 @@ pub(super) fn parse(
 
 /// The media type without parameters, lower-cased (`Application/JSON; charset=utf-8` →
 /// `application/json`).
-fn media_type(headers: &HeaderMap) -> Option<String> {
+pub(super) fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next().unwrap_or_default().trim();
     Some(essence.to_ascii_lowercase())

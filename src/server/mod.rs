@@ -6,7 +6,8 @@
 //! Owns: `POST /register`, the vendor `seed-v3` endpoint
 //! (`POST /v3/modules/{module}/setups/{setup_id}/clients`), the RFC 7592 client configuration
 //! endpoint (`GET`/`PUT`/`DELETE /register/{client_id}`, always on: every registration
-//! response carries `registration_client_uri` and `registration_access_token`), the discovery
+//! response carries `registration_client_uri` and `registration_access_token`), a minimal
+//! token endpoint (`POST /token`, client_credentials only, RFC 6749), the discovery
 //! documents (`/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`),
 //! an in-memory client store, and starting and stopping the server on a loopback port, over
 //! plain HTTP or over TLS with a certificate generated at start.
@@ -17,7 +18,7 @@
 //! panic or answer 5xx for any input (except where a defect says so).
 //!
 //! Files: `endpoint` (HTTP handling of the registration endpoints), `manage` (the client
-//! configuration endpoint), `validate` (request rules → typed registration), `uri` and `jwks`
+//! configuration endpoint), `token` (the token endpoint), `validate` (request rules → typed registration), `uri` and `jwks`
 //! (value checks), `response` (bodies and response-shape defects), `store` (clients and
 //! credentials), `defects` (the defect catalog), `tls` (certificates and the TLS listener).
 
@@ -28,6 +29,7 @@ mod manage;
 mod response;
 mod store;
 mod tls;
+mod token;
 mod uri;
 mod validate;
 
@@ -51,6 +53,8 @@ pub use defects::{Defect, DefectSeverity, UnknownDefect};
 
 /// Path of the RFC 7591 registration endpoint.
 pub const REGISTER_PATH: &str = "/register";
+/// Path of the OAuth 2.0 token endpoint (RFC 6749 §3.2): the client credentials grant only.
+pub const TOKEN_PATH: &str = "/token";
 /// The seed-v3 path for module `dcrcheck`, setup `default` (any module and setup work).
 pub const SEED_V3_PATH: &str = "/v3/modules/dcrcheck/setups/default/clients";
 /// Route of the RFC 7592 client configuration endpoint: `registration_client_uri` is
@@ -134,6 +138,7 @@ pub fn router(config: ServerConfig) -> Router {
     let router = Router::new()
         .route(REGISTER_PATH, any(endpoint::register))
         .route(CLIENT_CONFIGURATION_ROUTE, any(manage::configuration))
+        .route(TOKEN_PATH, any(token::token))
         .route(
             "/v3/modules/{module}/setups/{setup_id}/clients",
             any(endpoint::seed_v3),

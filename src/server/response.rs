@@ -401,11 +401,12 @@ pub(crate) fn dropped_connection() -> Response {
     res
 }
 
-/// A discovery document: `issuer`, `registration_endpoint` when given, and what the
-/// registration endpoint supports.
+/// A discovery document: `issuer`, `registration_endpoint` when given, `token_endpoint`,
+/// and what the registration endpoint supports.
 pub(crate) fn discovery_document(
     issuer: &str,
     registration_endpoint: Option<&str>,
+    token_endpoint: &str,
     auth_methods: &[&str],
 ) -> Response {
     let mut doc = Map::new();
@@ -413,6 +414,7 @@ pub(crate) fn discovery_document(
     if let Some(url) = registration_endpoint {
         doc.insert("registration_endpoint".into(), json!(url));
     }
+    doc.insert("token_endpoint".into(), json!(token_endpoint));
     doc.insert(
         "token_endpoint_auth_methods_supported".into(),
         json!(auth_methods),
@@ -437,6 +439,15 @@ pub(crate) fn discovery_document(
         header::CACHE_CONTROL,
         HeaderValue::from_static("max-age=60"),
     );
+    res
+}
+
+/// A successful token response (RFC 6749 §5.1): a bearer `access_token`, never cached
+/// (`Cache-Control: no-store` and `Pragma: no-cache` whatever the defects).
+pub(crate) fn access_token(token: &str, expires_in: u64) -> Response {
+    let body = json!({"access_token": token, "token_type": "Bearer", "expires_in": expires_in});
+    let mut res = build(StatusCode::OK, APPLICATION_JSON_VALUE, body.to_string());
+    no_store(&mut res, &DefectSet::default());
     res
 }
 

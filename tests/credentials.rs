@@ -1,0 +1,75 @@
+//! Issued credentials at the token endpoint (RFC 7591 §3.2.1, RFC 6749 §2.3.1 and §5.2): the
+//! reference server names its token endpoint in its metadata, so a run registers
+//! client_credentials clients and uses their secrets there, with `client_secret_basic` and
+//! `client_secret_post`, and then a wrong secret.
+
+use dcrcheck::profile::Profile;
+use dcrcheck::run::{RequirementVerdict, RunReport};
+use dcrcheck::server::Defect;
+use dcrcheck::spec::Severity;
+
+use crate::support::run_against_server;
+
+fn verdict(report: &RunReport, id: &str) -> RequirementVerdict {
+    report
+        .requirements
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.verdict)
+        .unwrap_or_else(|| panic!("{id} missing"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issued_secrets_work_and_wrong_ones_do_not_on_the_clean_server() {
+    for profile in [Profile::Rfc7591, Profile::Oidc] {
+        let report = run_against_server(profile, 2, 10, &[]).await;
+        for id in ["R7591-3.2.1-k", "R6749-5.2-a"] {
+            assert_eq!(
+                verdict(&report, id),
+                RequirementVerdict::Pass,
+                "{profile} {id}: {:#?}",
+                report.findings
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_secret_is_a_fail_whose_reproduction_hides_the_secret() {
+    let report =
+        run_against_server(Profile::Rfc7591, 2, 10, &[Defect::TokenRejectsIssuedSecret]).await;
+    let findings: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.requirement == "R7591-3.2.1-k")
+        .collect();
+    assert!(
+        findings.iter().all(|f| f.severity == Severity::Fail) && findings.len() == 2,
+        "{findings:#?}"
+    );
+    let basic = findings
+        .iter()
+        .find(|f| {
+            f.curl
+                .contains("-u \"$DCRCHECK_CLIENT_ID:$DCRCHECK_CLIENT_SECRET\"")
+        })
+        .expect("the Basic finding's curl reads the credentials from the environment");
+    assert!(basic.curl.contains("/token"), "{}", basic.curl);
+    let post = findings
+        .iter()
+        .find(|f| f.curl.contains("client_secret="))
+        .expect("the client_secret_post finding");
+    assert!(
+        post.curl.contains("client_secret=%3Credacted%3E") || post.curl.contains("<redacted>"),
+        "{}",
+        post.curl
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_that_works_is_a_fail() {
+    let report =
+        run_against_server(Profile::Rfc7591, 2, 10, &[Defect::TokenAcceptsWrongSecret]).await;
+    assert_eq!(verdict(&report, "R6749-5.2-a"), RequirementVerdict::Fail);
+    assert_eq!(verdict(&report, "R7591-3.2.1-k"), RequirementVerdict::Pass);
+}
