@@ -187,6 +187,16 @@ impl Conversation {
 }
 
 impl Conversation {
+    /// Sends `case` as the step `name` and records what came back.
+    async fn take(&mut self, executor: &Executor, name: StepName, case: Case) {
+        let observation = executor.send(&case).await;
+        self.steps.push(Step {
+            name,
+            case,
+            observation,
+        });
+    }
+
     pub fn step(&self, name: StepName) -> Option<&Step> {
         self.steps.iter().find(|s| s.name == name)
     }
@@ -401,13 +411,10 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         case: Case,
         name: StepName,
     ) {
-        let obs = executor.send(&case).await;
-        current.follow(&obs);
-        conv.steps.push(Step {
-            name,
-            case,
-            observation: obs,
-        });
+        conv.take(executor, name, case).await;
+        if let Some(step) = conv.steps.last() {
+            current.follow(&step.observation);
+        }
     }
     let read = |name, c: &Credentials| {
         step_case(name, Method::Get, c.endpoint(), Auth::Registration, None)
@@ -463,12 +470,8 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
             None,
         );
         // Not followed: a success here would hand over the other client's answer.
-        let obs = executor.send(&case).await;
-        conv.steps.push(Step {
-            name: StepName::ReadWithOtherClientsToken,
-            case,
-            observation: obs,
-        });
+        conv.take(executor, StepName::ReadWithOtherClientsToken, case)
+            .await;
     }
     // The metadata as last returned: what an update must carry in full.
     let latest = |conv: &Conversation| {
@@ -523,12 +526,8 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
     let case = put(StepName::UpdateWithRegistrationToken, &current, &body);
     // Not followed: a server that echoes the made-up token must not make the conversation use
     // it as if it had been issued.
-    let obs = executor.send(&case).await;
-    conv.steps.push(Step {
-        name: StepName::UpdateWithRegistrationToken,
-        case,
-        observation: obs,
-    });
+    conv.take(executor, StepName::UpdateWithRegistrationToken, case)
+        .await;
     let case = step_case(
         StepName::ReadWithMadeUpToken,
         Method::Get,
@@ -539,12 +538,8 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         Auth::Registration,
         None,
     );
-    let obs = executor.send(&case).await;
-    conv.steps.push(Step {
-        name: StepName::ReadWithMadeUpToken,
-        case,
-        observation: obs,
-    });
+    conv.take(executor, StepName::ReadWithMadeUpToken, case)
+        .await;
 
     let mut body = after_update;
     body.insert(REDIRECT_URIS.into(), json!([FRAGMENT_REDIRECT_URI]));
@@ -601,12 +596,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
     });
     if deleted {
         let case = read(StepName::ReadAfterDelete, &current);
-        let obs = executor.send(&case).await;
-        conv.steps.push(Step {
-            name: StepName::ReadAfterDelete,
-            case,
-            observation: obs,
-        });
+        conv.take(executor, StepName::ReadAfterDelete, case).await;
     }
     // Last use of the other client's token: a server may revoke a token presented for a
     // client that does not exist (RFC 7592 §2.1), so neither token the conversation still
@@ -622,12 +612,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
             Auth::Registration,
             None,
         );
-        let obs = executor.send(&case).await;
-        conv.steps.push(Step {
-            name: StepName::ReadUnknownClient,
-            case,
-            observation: obs,
-        });
+        conv.take(executor, StepName::ReadUnknownClient, case).await;
     }
     if let Some(other) = other {
         let case = step_case(
@@ -637,12 +622,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
             Auth::Registration,
             None,
         );
-        let obs = executor.send(&case).await;
-        conv.steps.push(Step {
-            name: StepName::DeleteOther,
-            case,
-            observation: obs,
-        });
+        conv.take(executor, StepName::DeleteOther, case).await;
     }
     conv
 }
@@ -763,12 +743,7 @@ pub async fn use_credentials(
                 mutation: None,
                 trigger: Vec::new(),
             };
-            let obs = executor.send(&case).await;
-            conv.steps.push(Step {
-                name,
-                case,
-                observation: obs,
-            });
+            conv.take(executor, name, case).await;
         }
     }
     conv

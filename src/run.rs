@@ -577,15 +577,7 @@ async fn run_against(
         if let Some(conv) = conversation {
             management_requests = conv.requests();
             record_conversation(&mut created, &conv);
-            for step in &conv.steps {
-                agg.remember_secrets(&step.observation);
-            }
-            for (index, verdicts) in checks::judge_management(profile, policy, &conv) {
-                let exchange = index
-                    .and_then(|i| conv.steps.get(i))
-                    .map(|s| (&s.case, &s.observation));
-                agg.add(exchange, reported(verdicts));
-            }
+            fold_conversation(&mut agg, profile, policy, &conv, &reported);
         }
     }
 
@@ -613,14 +605,8 @@ async fn run_against(
                     management_requests += conv.requests();
                     for step in &conv.steps {
                         created.record(&step.observation);
-                        agg.remember_secrets(&step.observation);
                     }
-                    for (index, verdicts) in checks::judge_management(profile, policy, &conv) {
-                        let exchange = index
-                            .and_then(|i| conv.steps.get(i))
-                            .map(|s| (&s.case, &s.observation));
-                        agg.add(exchange, reported(verdicts));
-                    }
+                    fold_conversation(&mut agg, profile, policy, &conv, &reported);
                 }
             }
             None => agg.add(
@@ -693,6 +679,26 @@ async fn run_against(
     report.complete = !stop.is_stopped();
     on_event(Event::Finished { report: &report });
     Ok(report)
+}
+
+/// Judges a conversation's steps into the aggregate, each verdict with the step that showed
+/// it, after remembering the secrets its answers carried (later steps send them back).
+fn fold_conversation(
+    agg: &mut Aggregate,
+    profile: Profile,
+    policy: checks::Policy,
+    conv: &crate::manage::Conversation,
+    reported: &dyn Fn(Vec<checks::Verdict>) -> Vec<checks::Verdict>,
+) {
+    for step in &conv.steps {
+        agg.remember_secrets(&step.observation);
+    }
+    for (index, verdicts) in checks::judge_management(profile, policy, conv) {
+        let exchange = index
+            .and_then(|i| conv.steps.get(i))
+            .map(|s| (&s.case, &s.observation));
+        agg.add(exchange, reported(verdicts));
+    }
 }
 
 /// Counts the conversation's registrations as the run's, and its deletes as done.

@@ -4,20 +4,11 @@
 //! `client_secret_post`, and then a wrong secret.
 
 use dcrcheck::profile::Profile;
-use dcrcheck::run::{RequirementVerdict, RunReport};
+use dcrcheck::run::RequirementVerdict;
 use dcrcheck::server::Defect;
 use dcrcheck::spec::Severity;
 
-use crate::support::run_against_server;
-
-fn verdict(report: &RunReport, id: &str) -> RequirementVerdict {
-    report
-        .requirements
-        .iter()
-        .find(|r| r.id == id)
-        .map(|r| r.verdict)
-        .unwrap_or_else(|| panic!("{id} missing"))
-}
+use crate::support::{run_against_server, verdict};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issued_secrets_work_and_wrong_ones_do_not_on_the_clean_server() {

@@ -6,7 +6,7 @@ use dcrcheck::profile::Profile;
 use dcrcheck::run::{RequirementVerdict, RunConfig, RunReport, TargetSpec};
 use dcrcheck::server::{self, Defect, ServerConfig};
 
-use crate::support::run_against_server;
+use crate::support::{run_against_server, verdict};
 
 /// The rows the management conversation judges.
 const MANAGEMENT_ROWS: &[&str] = &[
@@ -21,15 +21,6 @@ const MANAGEMENT_ROWS: &[&str] = &[
     "R7592-2.3-a",
     "R7592-5-a",
 ];
-
-fn verdict(report: &RunReport, id: &str) -> RequirementVerdict {
-    report
-        .requirements
-        .iter()
-        .find(|r| r.id == id)
-        .map(|r| r.verdict)
-        .unwrap_or_else(|| panic!("{id} is not in the report"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_management_row_passes_on_the_clean_server_in_every_profile() {

@@ -75,3 +75,13 @@ pub fn dcrcheck(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The verdict of requirement `id` in a report (panics when the row is missing).
+pub fn verdict(report: &RunReport, id: &str) -> dcrcheck::run::RequirementVerdict {
+    report
+        .requirements
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.verdict)
+        .unwrap_or_else(|| panic!("{id} is not in the report"))
+}

@@ -7,6 +7,8 @@ use dcrcheck::profile::Profile;
 use dcrcheck::run::{RequirementVerdict, RunConfig, RunReport, TargetSpec};
 use dcrcheck::server::{self, ServerConfig};
 
+use crate::support::verdict;
+
 const TOKEN: &str = "iat-0123456789abcdef0123456789";
 
 async fn run(url: &str, profile: Profile) -> RunReport {
@@ -15,15 +17,6 @@ async fn run(url: &str, profile: Profile) -> RunReport {
     config.target = TargetSpec::Url(url.parse().expect("url"));
     config.token = Some(TOKEN.into());
     dcrcheck::run::run(&config, &mut |_| {}).await.expect("run")
-}
-
-fn verdict(report: &RunReport, id: &str) -> RequirementVerdict {
-    report
-        .requirements
-        .iter()
-        .find(|r| r.id == id)
-        .map(|r| r.verdict)
-        .unwrap_or_else(|| panic!("{id} missing"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
