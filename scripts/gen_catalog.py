@@ -15,7 +15,8 @@ EXTRA = sys.argv[3] if len(sys.argv) > 3 else "docs/requirements-extra.md"
 ROW = re.compile(r"^\| ((?:R\d{4}|OIDCR|OIDC-Core)-[A-Za-z0-9.\-]+) \|")
 SPEC = {"R7591": "RFC 7591", "R6749": "RFC 6749", "OIDCR": "OIDC Registration",
         "R7592": "RFC 7592", "R7517": "RFC 7517", "R7518": "RFC 7518",
-        "R8252": "RFC 8252", "OIDC": "OIDC Core"}
+        "R8252": "RFC 8252", "OIDC": "OIDC Core", "R7523": "RFC 7523",
+        "R8414": "RFC 8414"}
 
 
 def level(text):

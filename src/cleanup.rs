@@ -44,10 +44,7 @@ impl Created {
 
     /// Remembers the client a successful registration answer created, if it did.
     pub fn record(&mut self, obs: &Observation) {
-        if obs.request.method != "POST" || !obs.success_without_error() {
-            return;
-        }
-        let Some(body) = obs.json_object() else {
+        let Some(body) = obs.registration_body() else {
             return;
         };
         let Some(id) = body.get(CLIENT_ID).and_then(Value::as_str) else {

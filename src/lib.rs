@@ -37,6 +37,7 @@ pub mod cli;
 pub mod exec;
 pub mod exit_code;
 pub mod generate;
+pub mod jose;
 pub mod manage;
 pub mod merge;
 pub mod model;

@@ -60,12 +60,18 @@ pub enum StepName {
     ReadUnknownClient,
     /// Removes the second client; not judged.
     DeleteOther,
-    /// A `client_credentials` client with `client_secret_basic` (or `_post`).
+    /// A `client_credentials` client with `client_secret_basic`, `client_secret_post`, or
+    /// `private_key_jwt` and the run's public key in `jwks`.
     RegisterForToken(TokenAuth),
-    /// `grant_type=client_credentials` at the token endpoint with the issued credentials.
+    /// `grant_type=client_credentials` at the token endpoint with the issued secret, or an
+    /// assertion signed with the registered key.
     TokenWithIssuedSecret(TokenAuth),
-    /// The same with one character of the secret changed.
+    /// The same with one character of the secret changed, or one bit of the assertion's
+    /// signature flipped.
     TokenWithWrongSecret(TokenAuth),
+    /// The issued secret again, once its `client_secret_expires_at` has passed (sent only
+    /// when that is at most [`EXPIRY_WAIT_LIMIT`] away).
+    TokenWithExpiredSecret(TokenAuth),
 }
 
 /// How a client authenticates at the token endpoint (RFC 6749 §2.3.1).
@@ -73,14 +79,30 @@ pub enum StepName {
 pub enum TokenAuth {
     Basic,
     Post,
+    /// RFC 7523 §2.2 client assertions (OpenID Connect Core §9 `private_key_jwt`).
+    PrivateKeyJwt,
 }
 
+/// The longest a run waits for an issued secret to expire before trying it again.
+pub const EXPIRY_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2).
+pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 impl TokenAuth {
+    pub const ALL: [TokenAuth; 3] = [TokenAuth::Basic, TokenAuth::Post, TokenAuth::PrivateKeyJwt];
+
     pub fn method(self) -> &'static str {
         match self {
-            TokenAuth::Basic => "client_secret_basic",
-            TokenAuth::Post => "client_secret_post",
+            TokenAuth::Basic => AUTH_CLIENT_SECRET_BASIC,
+            TokenAuth::Post => AUTH_CLIENT_SECRET_POST,
+            TokenAuth::PrivateKeyJwt => AUTH_PRIVATE_KEY_JWT,
         }
+    }
+
+    /// Whether the method authenticates with the issued `client_secret`.
+    pub fn uses_secret(self) -> bool {
+        self != TokenAuth::PrivateKeyJwt
     }
 }
 
@@ -113,6 +135,18 @@ impl StepName {
             StepName::TokenWithIssuedSecret(TokenAuth::Post) => "token-with-issued-secret-post",
             StepName::TokenWithWrongSecret(TokenAuth::Basic) => "token-with-wrong-secret-basic",
             StepName::TokenWithWrongSecret(TokenAuth::Post) => "token-with-wrong-secret-post",
+            StepName::RegisterForToken(TokenAuth::PrivateKeyJwt) => {
+                "register-for-token-private-key-jwt"
+            }
+            StepName::TokenWithIssuedSecret(TokenAuth::PrivateKeyJwt) => "token-with-assertion",
+            StepName::TokenWithWrongSecret(TokenAuth::PrivateKeyJwt) => {
+                "token-with-bad-assertion-signature"
+            }
+            StepName::TokenWithExpiredSecret(TokenAuth::Basic) => "token-with-expired-secret-basic",
+            StepName::TokenWithExpiredSecret(TokenAuth::Post) => "token-with-expired-secret-post",
+            StepName::TokenWithExpiredSecret(TokenAuth::PrivateKeyJwt) => {
+                "token-with-expired-secret-private-key-jwt"
+            }
         }
     }
 
@@ -147,14 +181,26 @@ impl StepName {
             StepName::Delete => "DELETE the client with its token",
             StepName::ReadAfterDelete => "GET the deleted client with its old token",
             StepName::DeleteOther => "DELETE the second client",
+            StepName::RegisterForToken(TokenAuth::PrivateKeyJwt) => {
+                "a private_key_jwt client_credentials client, to sign assertions for the token endpoint"
+            }
             StepName::RegisterForToken(_) => {
                 "a confidential client_credentials client, to use its secret at the token endpoint"
+            }
+            StepName::TokenWithIssuedSecret(TokenAuth::PrivateKeyJwt) => {
+                "grant_type=client_credentials at the token endpoint with an assertion signed by the registered key"
             }
             StepName::TokenWithIssuedSecret(_) => {
                 "grant_type=client_credentials at the token endpoint with the issued credentials"
             }
+            StepName::TokenWithWrongSecret(TokenAuth::PrivateKeyJwt) => {
+                "grant_type=client_credentials at the token endpoint with an assertion whose signature does not verify"
+            }
             StepName::TokenWithWrongSecret(_) => {
                 "grant_type=client_credentials at the token endpoint with a wrong client_secret"
+            }
+            StepName::TokenWithExpiredSecret(_) => {
+                "grant_type=client_credentials at the token endpoint with the issued secret after its client_secret_expires_at"
             }
         }
     }
@@ -188,11 +234,11 @@ impl Conversation {
 
 impl Conversation {
     /// Sends `case` as the step `name` and records what came back.
-    async fn take(&mut self, executor: &Executor, name: StepName, case: Case) {
-        let observation = executor.send(&case).await;
+    async fn take(&mut self, executor: &Executor, step: Planned) {
+        let observation = executor.send(&step.case).await;
         self.steps.push(Step {
-            name,
-            case,
+            name: step.name,
+            case: step.case,
             observation,
         });
     }
@@ -203,15 +249,8 @@ impl Conversation {
 
     /// The JSON object a step's 2xx answer carried.
     pub fn success_body(&self, name: StepName) -> Option<&Map<String, Value>> {
-        self.step(name).and_then(|s| success_body(&s.observation))
+        self.step(name).and_then(|s| s.observation.success_body())
     }
-}
-
-/// The JSON object of a 2xx answer without an `error` member.
-pub fn success_body(obs: &Observation) -> Option<&Map<String, Value>> {
-    obs.success_without_error()
-        .then(|| obs.json_object())
-        .flatten()
 }
 
 /// The configuration endpoint and token a registration or management answer names.
@@ -238,7 +277,7 @@ impl Credentials {
     /// Takes a new URL or token from a successful answer: a server may rotate the token on
     /// reads and updates (RFC 7592 §2.1, §2.2), and the client must use what it was given.
     fn follow(&mut self, obs: &Observation) {
-        let Some(body) = success_body(obs) else {
+        let Some(body) = obs.success_body() else {
             return;
         };
         for (member, slot) in [
@@ -261,19 +300,37 @@ impl Credentials {
     }
 }
 
-/// A management request as a case, so that findings show it (and its curl line) like any other.
+/// A step about to be taken: its name and its request as a case, so that findings show it
+/// (and its curl line) like any other.
+struct Planned {
+    name: StepName,
+    case: Case,
+}
+
+/// A management request with an optional JSON body.
 fn step_case(
     name: StepName,
     method: Method,
     configuration: ConfigurationEndpoint,
     auth: Auth,
     body: Option<Value>,
-) -> Case {
+) -> Planned {
     let (content_type, body) = match body {
         Some(v) => (Some(APPLICATION_JSON.to_string()), Body::Json(v)),
         None => (None, Body::Empty),
     };
-    Case {
+    planned(name, method, configuration, auth, content_type, body)
+}
+
+fn planned(
+    name: StepName,
+    method: Method,
+    configuration: ConfigurationEndpoint,
+    auth: Auth,
+    content_type: Option<String>,
+    body: Body,
+) -> Planned {
+    let case = Case {
         id: format!("manage-{}", name.id()),
         kind: CaseKind::Manage,
         title: name.title().to_string(),
@@ -291,7 +348,8 @@ fn step_case(
         invalid_at: None,
         mutation: None,
         trigger: Vec::new(),
-    }
+    };
+    Planned { name, case }
 }
 
 /// The members of a client information response a client must not send back in an update
@@ -358,7 +416,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         m.insert(LOGO_URI.into(), json!(REGISTERED_LOGO_URI));
     }
     let obs = executor.send(&register).await;
-    let registered = success_body(&obs).cloned();
+    let registered = obs.success_body().cloned();
     conv.steps.push(Step {
         name: StepName::Register,
         case: register,
@@ -386,8 +444,9 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
     other_case.kind = CaseKind::Manage;
     other_case.title = StepName::RegisterOther.title().into();
     let obs = executor.send(&other_case).await;
-    let mut other = success_body(&obs).and_then(Credentials::from_body);
-    let second_id = success_body(&obs)
+    let mut other = obs.success_body().and_then(Credentials::from_body);
+    let second_id = obs
+        .success_body()
         .and_then(|b| b.get(CLIENT_ID))
         .and_then(Value::as_str);
     if second_id == Some(client_id.as_str()) {
@@ -408,10 +467,9 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         executor: &Executor,
         conv: &mut Conversation,
         current: &mut Credentials,
-        case: Case,
-        name: StepName,
+        step: Planned,
     ) {
-        conv.take(executor, name, case).await;
+        conv.take(executor, step).await;
         if let Some(step) = conv.steps.last() {
             current.follow(&step.observation);
         }
@@ -426,7 +484,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
 
     for name in [StepName::Read, StepName::ReadAgain] {
         let case = read(name, &current);
-        send(executor, &mut conv, &mut current, case, name).await;
+        send(executor, &mut conv, &mut current, case).await;
     }
     let case = step_case(
         StepName::ReadWithoutToken,
@@ -435,14 +493,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         Auth::Omit,
         None,
     );
-    send(
-        executor,
-        &mut conv,
-        &mut current,
-        case,
-        StepName::ReadWithoutToken,
-    )
-    .await;
+    send(executor, &mut conv, &mut current, case).await;
     let case = step_case(
         StepName::ReadWithWrongToken,
         Method::Get,
@@ -450,14 +501,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         Auth::Bogus,
         None,
     );
-    send(
-        executor,
-        &mut conv,
-        &mut current,
-        case,
-        StepName::ReadWithWrongToken,
-    )
-    .await;
+    send(executor, &mut conv, &mut current, case).await;
     if let Some(other) = &other {
         let case = step_case(
             StepName::ReadWithOtherClientsToken,
@@ -470,8 +514,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
             None,
         );
         // Not followed: a success here would hand over the other client's answer.
-        conv.take(executor, StepName::ReadWithOtherClientsToken, case)
-            .await;
+        conv.take(executor, case).await;
     }
     // The metadata as last returned: what an update must carry in full.
     let latest = |conv: &Conversation| {
@@ -491,7 +534,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         )
     };
     let case = put(StepName::Update, &current, &base);
-    send(executor, &mut conv, &mut current, case, StepName::Update).await;
+    send(executor, &mut conv, &mut current, case).await;
     let after_update = conv
         .success_body(StepName::Update)
         .map(update_body)
@@ -500,34 +543,19 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
     let mut body = after_update.clone();
     body.insert(CLIENT_SECRET.into(), json!(CHOSEN_SECRET));
     let case = put(StepName::UpdateWithChosenSecret, &current, &body);
-    send(
-        executor,
-        &mut conv,
-        &mut current,
-        case,
-        StepName::UpdateWithChosenSecret,
-    )
-    .await;
+    send(executor, &mut conv, &mut current, case).await;
 
     let mut body = after_update.clone();
     body.insert(CLIENT_ID.into(), json!(other_id(&client_id)));
     let case = put(StepName::UpdateWithOtherClientId, &current, &body);
-    send(
-        executor,
-        &mut conv,
-        &mut current,
-        case,
-        StepName::UpdateWithOtherClientId,
-    )
-    .await;
+    send(executor, &mut conv, &mut current, case).await;
 
     let mut body = after_update.clone();
     body.insert(REGISTRATION_ACCESS_TOKEN.into(), json!(MADE_UP_TOKEN));
     let case = put(StepName::UpdateWithRegistrationToken, &current, &body);
     // Not followed: a server that echoes the made-up token must not make the conversation use
     // it as if it had been issued.
-    conv.take(executor, StepName::UpdateWithRegistrationToken, case)
-        .await;
+    conv.take(executor, case).await;
     let case = step_case(
         StepName::ReadWithMadeUpToken,
         Method::Get,
@@ -538,29 +566,14 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         Auth::Registration,
         None,
     );
-    conv.take(executor, StepName::ReadWithMadeUpToken, case)
-        .await;
+    conv.take(executor, case).await;
 
     let mut body = after_update;
     body.insert(REDIRECT_URIS.into(), json!([FRAGMENT_REDIRECT_URI]));
     let case = put(StepName::UpdateWithFragmentRedirect, &current, &body);
-    send(
-        executor,
-        &mut conv,
-        &mut current,
-        case,
-        StepName::UpdateWithFragmentRedirect,
-    )
-    .await;
+    send(executor, &mut conv, &mut current, case).await;
     let case = read(StepName::ReadAfterRefusedUpdate, &current);
-    send(
-        executor,
-        &mut conv,
-        &mut current,
-        case,
-        StepName::ReadAfterRefusedUpdate,
-    )
-    .await;
+    send(executor, &mut conv, &mut current, case).await;
 
     let case = step_case(
         StepName::DeleteWithWrongToken,
@@ -569,14 +582,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         Auth::Bogus,
         None,
     );
-    send(
-        executor,
-        &mut conv,
-        &mut current,
-        case,
-        StepName::DeleteWithWrongToken,
-    )
-    .await;
+    send(executor, &mut conv, &mut current, case).await;
     let case = step_case(
         StepName::Delete,
         Method::Delete,
@@ -584,19 +590,16 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         Auth::Registration,
         None,
     );
-    let obs = executor.send(&case).await;
-    let deleted = obs
-        .response
-        .as_ref()
-        .is_some_and(|r| (200..300).contains(&r.status));
-    conv.steps.push(Step {
-        name: StepName::Delete,
-        case,
-        observation: obs,
+    conv.take(executor, case).await;
+    let deleted = conv.step(StepName::Delete).is_some_and(|s| {
+        s.observation
+            .response
+            .as_ref()
+            .is_some_and(|r| (200..300).contains(&r.status))
     });
     if deleted {
         let case = read(StepName::ReadAfterDelete, &current);
-        conv.take(executor, StepName::ReadAfterDelete, case).await;
+        conv.take(executor, case).await;
     }
     // Last use of the other client's token: a server may revoke a token presented for a
     // client that does not exist (RFC 7592 §2.1), so neither token the conversation still
@@ -612,7 +615,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
             Auth::Registration,
             None,
         );
-        conv.take(executor, StepName::ReadUnknownClient, case).await;
+        conv.take(executor, case).await;
     }
     if let Some(other) = other {
         let case = step_case(
@@ -622,23 +625,30 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
             Auth::Registration,
             None,
         );
-        conv.take(executor, StepName::DeleteOther, case).await;
+        conv.take(executor, case).await;
     }
     conv
 }
 
-/// Registers a `client_credentials` client for each of `client_secret_basic` and
-/// `client_secret_post` and uses each issued secret at `token_endpoint`, then a wrong one.
-/// A registration that gives no secret, or another method than these two, ends that client's
-/// steps.
+/// Registers a `client_credentials` client for each of `client_secret_basic`,
+/// `client_secret_post` and (given `assertion_key`) `private_key_jwt`, and uses each at
+/// `token_endpoint`: the issued secret or an assertion signed with the registered key, then a
+/// wrong secret or an assertion whose signature does not verify. A registration that gives no
+/// secret (for the secret methods), or another method, ends that client's steps.
 pub async fn use_credentials(
     executor: &Executor,
     registration: &Case,
     token_endpoint: &str,
+    assertion_key: Option<&crate::jose::SigningKey>,
 ) -> Conversation {
-    use base64::Engine as _;
     let mut conv = Conversation::default();
-    for auth in [TokenAuth::Basic, TokenAuth::Post] {
+    let mut expiry_tried = false;
+    for auth in TokenAuth::ALL {
+        let key = match (auth, assertion_key) {
+            (TokenAuth::PrivateKeyJwt, None) => continue,
+            (TokenAuth::PrivateKeyJwt, Some(k)) => Some(k),
+            _ => None,
+        };
         let name = StepName::RegisterForToken(auth);
         let mut register = registration.clone();
         register.id = format!("manage-{}", name.id());
@@ -660,18 +670,29 @@ pub async fn use_credentials(
         ] {
             with_redirects.insert(k.into(), v);
         }
+        if let Some(key) = key {
+            with_redirects.insert(JWKS.into(), json!({ "keys": [key.public_jwk()] }));
+        }
         let mut without_redirects = with_redirects.clone();
         without_redirects.remove(REDIRECT_URIS);
         register.request.body = Body::Json(Value::Object(with_redirects));
         let mut obs = executor.send(&register).await;
-        if success_body(&obs).is_none() {
+        if obs.success_body().is_none() {
             register.request.body = Body::Json(Value::Object(without_redirects));
             obs = executor.send(&register).await;
             conv.retried += 1;
         }
-        let issued = success_body(&obs).and_then(|b| {
+        let expires_at = obs
+            .success_body()
+            .and_then(|b| b.get(CLIENT_SECRET_EXPIRES_AT))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let issued = obs.success_body().and_then(|b| {
             let id = b.get(CLIENT_ID)?.as_str()?.to_string();
-            let secret = b.get(CLIENT_SECRET)?.as_str()?.to_string();
+            let secret = match auth.uses_secret() {
+                true => b.get(CLIENT_SECRET)?.as_str()?.to_string(),
+                false => String::new(),
+            };
             let method = b
                 .get(TOKEN_ENDPOINT_AUTH_METHOD)
                 .and_then(Value::as_str)
@@ -686,67 +707,128 @@ pub async fn use_credentials(
         let Some((id, secret)) = issued else {
             continue;
         };
-        let wrong = other_id(&secret);
-        for (name, secret) in [
-            (StepName::TokenWithIssuedSecret(auth), secret.as_str()),
-            (StepName::TokenWithWrongSecret(auth), wrong.as_str()),
+        for (name, right) in [
+            (StepName::TokenWithIssuedSecret(auth), true),
+            (StepName::TokenWithWrongSecret(auth), false),
         ] {
-            let form = |pairs: &[(&str, &str)]| {
-                let mut f = url::form_urlencoded::Serializer::new(String::new());
-                f.extend_pairs(pairs);
-                f.finish()
-            };
-            let (body, auth_kind, token) = match auth {
-                TokenAuth::Basic => {
-                    // RFC 6749 §2.3.1: each part form-urlencoded, then base64 of "id:secret".
-                    let enc = |v: &str| form(&[("x", v)])[2..].to_string();
-                    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-                        "{}:{}",
-                        enc(&id),
-                        enc(secret)
-                    ));
-                    (
-                        form(&[("grant_type", "client_credentials")]),
-                        Auth::Basic,
-                        Some(basic),
-                    )
+            let credential = match key {
+                Some(key) => {
+                    let Ok(assertion) = client_assertion(key, &id, token_endpoint) else {
+                        continue;
+                    };
+                    Credential::Assertion(if right {
+                        assertion
+                    } else {
+                        crate::jose::flip_signature(&assertion)
+                    })
                 }
-                TokenAuth::Post => (
-                    form(&[
-                        ("grant_type", "client_credentials"),
-                        (CLIENT_ID, &id),
-                        (CLIENT_SECRET, secret),
-                    ]),
-                    Auth::Omit,
-                    None,
-                ),
+                None if right => Credential::Secret(auth, secret.clone()),
+                None => Credential::Secret(auth, other_id(&secret)),
             };
-            let case = Case {
-                id: format!("manage-{}", name.id()),
-                kind: CaseKind::Manage,
-                title: name.title().to_string(),
-                request: CaseRequest {
-                    method: Method::Post,
-                    content_type: Some("application/x-www-form-urlencoded".into()),
-                    body: Body::Raw(body),
-                    auth: auth_kind,
-                    headers: Vec::new(),
-                    configuration: Some(ConfigurationEndpoint {
-                        url: token_endpoint.to_string(),
-                        token,
-                    }),
-                },
-                expectation: Expectation::Observe,
-                requirements: Vec::new(),
-                severity: Severity::Warn,
-                invalid_at: None,
-                mutation: None,
-                trigger: Vec::new(),
-            };
-            conv.take(executor, name, case).await;
+            let case = token_case(name, token_endpoint, &id, credential);
+            conv.take(executor, case).await;
+        }
+        // Once per run, for the first secret that worked: the same secret after it expired.
+        let worked = conv
+            .step(StepName::TokenWithIssuedSecret(auth))
+            .and_then(|s| s.observation.success_body())
+            .is_some_and(|b| b.get("access_token").is_some());
+        if auth.uses_secret() && worked && !expiry_tried {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            if expires_at > 0 && expires_at <= now + EXPIRY_WAIT_LIMIT.as_secs() {
+                expiry_tried = true;
+                // One second past the expiry: "at" the time is the last moment it may work.
+                tokio::time::sleep(std::time::Duration::from_secs(
+                    expires_at + 1 - now.min(expires_at),
+                ))
+                .await;
+                let name = StepName::TokenWithExpiredSecret(auth);
+                let case = token_case(name, token_endpoint, &id, Credential::Secret(auth, secret));
+                conv.take(executor, case).await;
+            }
         }
     }
     conv
+}
+
+/// What a token request authenticates with.
+enum Credential {
+    Secret(TokenAuth, String),
+    Assertion(String),
+}
+
+/// A JWT client assertion for `client_id` at `token_endpoint` (RFC 7523 §3): `iss` and `sub`
+/// the client, `aud` the endpoint, a fresh `jti`, five minutes to live.
+fn client_assertion(
+    key: &crate::jose::SigningKey,
+    client_id: &str,
+    token_endpoint: &str,
+) -> Result<String, crate::jose::JoseError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let jti: u128 = rand::random();
+    let claims = json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": token_endpoint,
+        "jti": format!("{jti:032x}"),
+        "iat": now,
+        "exp": now + 300,
+    });
+    key.sign(claims.as_object().unwrap_or(&Map::new()))
+}
+
+/// A client_credentials token request authenticated with `credential`.
+fn token_case(name: StepName, token_endpoint: &str, id: &str, credential: Credential) -> Planned {
+    use base64::Engine as _;
+    let form = |pairs: &[(&str, &str)]| {
+        let mut f = url::form_urlencoded::Serializer::new(String::new());
+        f.extend_pairs(pairs);
+        f.finish()
+    };
+    let grant = ("grant_type", "client_credentials");
+    let (body, auth_kind, token) = match credential {
+        Credential::Secret(TokenAuth::Basic, secret) => {
+            // RFC 6749 §2.3.1: each part form-urlencoded, then base64 of "id:secret".
+            let enc = |v: &str| form(&[("x", v)])[2..].to_string();
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                enc(id),
+                enc(&secret)
+            ));
+            (form(&[grant]), Auth::Basic, Some(basic))
+        }
+        Credential::Secret(_, secret) => (
+            form(&[grant, (CLIENT_ID, id), (CLIENT_SECRET, &secret)]),
+            Auth::Omit,
+            None,
+        ),
+        // client_id is optional beside an assertion (RFC 7521 §4.2); some servers need it.
+        Credential::Assertion(assertion) => (
+            form(&[
+                grant,
+                (CLIENT_ID, id),
+                ("client_assertion_type", JWT_BEARER_ASSERTION),
+                ("client_assertion", &assertion),
+            ]),
+            Auth::Omit,
+            None,
+        ),
+    };
+    planned(
+        name,
+        Method::Post,
+        ConfigurationEndpoint {
+            url: token_endpoint.to_string(),
+            token,
+        },
+        auth_kind,
+        Some("application/x-www-form-urlencoded".into()),
+        Body::Raw(body),
+    )
 }
 
 #[cfg(test)]

@@ -84,6 +84,9 @@ pub struct RunConfig {
     pub cleanup: bool,
     /// `--token-endpoint`: where issued credentials are tried; else the metadata's.
     pub token_endpoint: Option<reqwest::Url>,
+    /// `--software-statement-key` and `--software-statement-iss`: a key the server trusts for
+    /// software statements. The embedded server trusts one the run generates.
+    pub software_statement: Option<crate::generate::statements::TrustedSigner>,
     /// `--partition hash:M/N`: send only this shard's share of the generated cases.
     pub partition: Option<Partition>,
     /// `--requirement`, `--check`: report only these rows, and send only what they need
@@ -92,6 +95,10 @@ pub struct RunConfig {
     /// Ends the run early when set (Ctrl-C): shared by every clone of the configuration.
     pub stop: Stop,
 }
+
+/// The issuer of the software statements the embedded server trusts when the user gives no
+/// key of their own.
+pub const EMBEDDED_STATEMENT_ISSUER: &str = "https://statements.dcrcheck.test";
 
 /// How long requests in flight may still finish once a run is stopped.
 pub const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -151,6 +158,7 @@ impl RunConfig {
             require_token: false,
             cleanup: false,
             token_endpoint: None,
+            software_statement: None,
             partition: None,
             focus: None,
             stop: Stop::default(),
@@ -281,6 +289,8 @@ pub enum RunError {
     Interrupted { url: String },
     #[error("issuer {issuer}: no usable metadata: {tried}")]
     NoIssuerMetadata { issuer: String, tried: String },
+    #[error("software statements: {0}")]
+    Statement(#[from] crate::jose::JoseError),
 }
 
 impl RunError {
@@ -288,9 +298,10 @@ impl RunError {
     /// usage error (2); a target that could not be reached or used is 3.
     pub fn exit_code(&self) -> u8 {
         match self {
-            RunError::Exec(_) | RunError::Schema(_) | RunError::Fixture(_) => {
-                crate::exit_code::USAGE
-            }
+            RunError::Exec(_)
+            | RunError::Schema(_)
+            | RunError::Fixture(_)
+            | RunError::Statement(_) => crate::exit_code::USAGE,
             RunError::Unreachable { .. }
             | RunError::Stalled { .. }
             | RunError::NeedsToken { .. }
@@ -356,12 +367,30 @@ pub async fn run(
             run_against(config, found.endpoint, false, on_event).await
         }
         TargetSpec::Embedded => {
+            // The embedded server trusts the user's statement key, or one made for this run
+            // (ES256: an RSA key would double the default run's time), so the rows only a
+            // trusted statement proves are judged too.
+            let trusted = match config.software_statement.clone() {
+                Some(t) => t,
+                None => crate::generate::statements::TrustedSigner {
+                    key: tokio::task::spawn_blocking(|| {
+                        crate::jose::SigningKey::generate(crate::jose::Alg::Es256)
+                    })
+                    .await
+                    .map_err(|e| RunError::EmbeddedServer(e.to_string()))??,
+                    issuer: EMBEDDED_STATEMENT_ISSUER.to_string(),
+                },
+            };
             // Over TLS, so the transport rows are judged too; the run trusts its generated CA.
             let server = crate::server::start(
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 crate::server::ServerConfig {
                     initial_access_token: config.token.clone(),
                     tls: true,
+                    trusted_statement: Some(crate::server::TrustedStatementIssuer {
+                        issuer: trusted.issuer.clone(),
+                        jwk: trusted.key.public_jwk().clone(),
+                    }),
                     ..Default::default()
                 },
             )
@@ -371,6 +400,7 @@ pub async fn run(
             let url =
                 reqwest::Url::parse(&url).map_err(|e| RunError::EmbeddedServer(e.to_string()))?;
             let mut config = config.clone();
+            config.software_statement = Some(trusted);
             let mut pem = config.ca_cert.take().unwrap_or_default();
             pem.extend_from_slice(server.ca_cert_pem().unwrap_or_default().as_bytes());
             config.ca_cert = Some(pem);
@@ -452,6 +482,12 @@ async fn run_against(
     let policy = config.policy();
     let schemas = profile.schemas()?;
     let executor = executor_for(config, &url)?;
+    // The statement cases need keys of their own; an RSA key takes a while to make, so it is
+    // made beside the stream.
+    let trusted = config.software_statement.clone();
+    let statement_keys = tokio::task::spawn_blocking(move || {
+        crate::generate::statements::StatementKeys::generate(trusted)
+    });
     let plan = Plan {
         profile,
         seed: config.seed,
@@ -461,7 +497,9 @@ async fn run_against(
     let selection = config.selection();
     let mut cases = select::select(&plan, &selection);
     let finals = select::final_probes(profile, &selection);
-    let total = cases.total() + finals.len();
+    let total = cases.total()
+        + finals.len()
+        + crate::generate::statements::count(config.software_statement.is_some());
     // A focused run judges only its rows: verdicts on others are dropped before they reach
     // the aggregate, so they make no findings and cost no shrinking.
     let focus = config.focus.as_ref();
@@ -517,12 +555,13 @@ async fn run_against(
     let now = now_secs();
     // The server's metadata, when a document names this endpoint: the checks compare what is
     // registered with what it advertises.
-    let (metadata_requests, metadata) = if stop.is_stopped() {
-        (0, None)
+    let discovery = if stop.is_stopped() {
+        None
     } else {
         executor.find_metadata(config.discovery.as_ref()).await
     };
-    let metadata = metadata.as_ref();
+    let metadata_requests = discovery.as_ref().map_or(0, |d| d.attempts);
+    let metadata = discovery.as_ref().and_then(|d| d.metadata_for(&url));
     let mut agg = Aggregate::new(profile);
     let mut ledger = Ledger::default();
     let mut tally = Tally::default();
@@ -559,6 +598,48 @@ async fn run_against(
         }
     }
 
+    // Software statements, signed now so their times are fresh.
+    let wants_statements = focus.is_none_or(|f| {
+        crate::generate::statements::REQUIREMENTS
+            .iter()
+            .any(|r| f.reports(r))
+    });
+    const CREDENTIAL_ROWS: &[&str] = &[
+        "R7591-3.2.1-k",
+        "R6749-5.2-a",
+        "R7591-3.2.1-l",
+        "R7523-2.2-a",
+        "R7523-3-a",
+    ];
+    let wants_credentials = focus.is_none_or(|f| CREDENTIAL_ROWS.iter().any(|r| f.reports(r)));
+    let keys = if (wants_statements || wants_credentials) && !stop.is_stopped() {
+        Some(
+            statement_keys
+                .await
+                .map_err(|e| RunError::Statement(crate::jose::JoseError::Key(e.to_string())))??,
+        )
+    } else {
+        None
+    };
+    if let Some(keys) = keys.as_ref().filter(|_| wants_statements) {
+        let statement_cases = crate::generate::statements::cases(profile, keys, now_secs())?;
+        tokio::select! {
+            () = executor.run_stream(statement_cases.into_iter(), &mut fold) => {}
+            () = stop.grace_over() => {}
+        }
+        if keys.trusted.is_none() {
+            agg.add(
+                None,
+                reported(checks::skipped(
+                    profile,
+                    policy,
+                    crate::generate::statements::TRUSTED_REQUIREMENTS,
+                    "needs a statement the server trusts: give --software-statement-key and --software-statement-iss",
+                )),
+            );
+        }
+    }
+
     // The RFC 7592 conversation registers clients of its own, so it waits for the stream; a
     // focused run sends it only when it reports a management row.
     let wants_management = focus.is_none_or(|f| {
@@ -581,9 +662,8 @@ async fn run_against(
         }
     }
 
-    // Issued credentials at the token endpoint, when one is known.
-    const CREDENTIAL_ROWS: &[&str] = &["R7591-3.2.1-k", "R6749-5.2-a"];
-    let wants_credentials = focus.is_none_or(|f| CREDENTIAL_ROWS.iter().any(|r| f.reports(r)));
+    // Issued credentials at the token endpoint, when one is known; private_key_jwt clients
+    // register the run's RS256 key.
     let token_endpoint = config
         .token_endpoint
         .as_ref()
@@ -594,11 +674,38 @@ async fn run_against(
                 .and_then(Value::as_str)
                 .map(str::to_string)
         });
+    // private_key_jwt only where the metadata lists it (or there is no metadata to ask): a
+    // server that registers a method it does not list is already WARN on R7591-3.2.1-g.
+    let pkjwt_listed = metadata.is_none_or(|m| {
+        m.get("token_endpoint_auth_methods_supported")
+            .and_then(Value::as_array)
+            .is_some_and(|l| {
+                l.iter()
+                    .any(|v| v == crate::spec::names::AUTH_PRIVATE_KEY_JWT)
+            })
+    });
+    let assertion_key = keys.as_ref().filter(|_| pkjwt_listed).map(|k| &k.run_rs256);
+    if wants_credentials && !stop.is_stopped() && token_endpoint.is_some() && !pkjwt_listed {
+        agg.add(
+            None,
+            reported(checks::skipped(
+                profile,
+                policy,
+                &["R7523-2.2-a", "R7523-3-a"],
+                "the metadata's token_endpoint_auth_methods_supported does not list private_key_jwt",
+            )),
+        );
+    }
     if wants_credentials && !stop.is_stopped() {
         match &token_endpoint {
             Some(endpoint) => {
                 let conversation = tokio::select! {
-                    c = crate::manage::use_credentials(&executor, &first, endpoint) => Some(c),
+                    c = crate::manage::use_credentials(
+                        &executor,
+                        &first,
+                        endpoint,
+                        assertion_key,
+                    ) => Some(c),
                     () = stop.grace_over() => None,
                 };
                 if let Some(conv) = conversation {
@@ -624,9 +731,7 @@ async fn run_against(
     let probes = if stop.is_stopped() {
         crate::exec::TransportProbes::none(url.clone())
     } else {
-        executor
-            .probe_transport(&first, config.discovery.as_ref())
-            .await?
+        executor.probe_transport(&first, discovery.as_ref()).await?
     };
     agg.add(
         None,
@@ -635,6 +740,9 @@ async fn run_against(
             policy,
             ledger: &ledger,
             probes: &probes,
+            metadata: discovery
+                .as_ref()
+                .filter(|d| d.explicit || d.metadata_for(&url).is_some()),
         })),
     );
 
@@ -712,7 +820,9 @@ fn record_conversation(created: &mut crate::cleanup::Created, conv: &crate::mana
             continue;
         };
         created.record(&step.observation);
-        let id = crate::manage::success_body(&step.observation)
+        let id = step
+            .observation
+            .success_body()
             .and_then(|b| b.get(crate::spec::names::CLIENT_ID))
             .and_then(Value::as_str);
         let gone = conv

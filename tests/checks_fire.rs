@@ -249,6 +249,36 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::DiscoveryHttpRegistrationEndpoint,
         Profile::Rfc7591,
     ),
+    (
+        "trusted_statement_claims_take_precedence",
+        Defect::StatementJsonWins,
+        Profile::Rfc7591,
+    ),
+    (
+        "used_statement_is_echoed_unchanged",
+        Defect::StatementEchoAltered,
+        Profile::Rfc7591,
+    ),
+    (
+        "metadata_issuer_matches_its_url",
+        Defect::MetadataIssuerMismatch,
+        Profile::Rfc7591,
+    ),
+    (
+        "metadata_endpoints_use_https",
+        Defect::MetadataHttpTokenEndpoint,
+        Profile::Rfc7591,
+    ),
+    (
+        "advertised_values_are_accepted",
+        Defect::RefuseAdvertisedAuthMethod,
+        Profile::Rfc7591,
+    ),
+    (
+        "expired_secret_is_refused",
+        Defect::TokenAcceptsExpiredSecret,
+        Profile::Rfc7591,
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

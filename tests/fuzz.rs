@@ -879,10 +879,13 @@ fn response_path(
     }
 
     ledger.borrow_mut().record(case, &obs);
+    let probes = a.probes(&obs);
     let run_wide = checks::judge_run(&RunContext {
         profile,
         ledger: &ledger.borrow(),
-        probes: &a.probes(&obs),
+        // The hostile answer as the server's metadata too.
+        metadata: probes.discovery.as_ref(),
+        probes: &probes,
         policy: POLICIES[usize::from(a.switches[5]) * 3],
     });
     known(&run_wide)?;

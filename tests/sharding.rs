@@ -147,12 +147,14 @@ proptest! {
         for (m, s) in shards.iter().enumerate() {
             prop_assert_eq!(s.partition.clone(), Some(format!("hash:{}/{n}", m + 1)));
         }
-        // Every generated case was sent by exactly one shard; the probes by each.
+        // Every generated case was sent by exactly one shard; the probes (and the software
+        // statements, made per run) by each.
         let plan = Plan { profile: Profile::Rfc7591, seed, cases: 60, has_token: false };
         let fixed = select::cases(&plan, &Selection::default())
             .iter()
             .filter(|c| matches!(c.kind, CaseKind::Probe | CaseKind::Final))
-            .count();
+            .count()
+            + dcrcheck::generate::statements::count(false);
         prop_assert_eq!(
             merged.summary.cases,
             whole.summary.cases + (n as usize - 1) * fixed

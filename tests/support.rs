@@ -1,5 +1,7 @@
 //! Shared helpers for the integration suite.
 
+use dcrcheck::generate::statements::TrustedSigner;
+use dcrcheck::jose::{Alg, SigningKey};
 use dcrcheck::profile::Profile;
 use dcrcheck::run::{RunConfig, RunReport, TargetSpec};
 use dcrcheck::server::{self, Defect, ServerConfig};
@@ -37,11 +39,20 @@ async fn run_against(
     defects: &[Defect],
     tls: bool,
 ) -> RunReport {
+    // The server trusts a statement key the run signs with, as in the embedded run.
+    let trusted = TrustedSigner {
+        key: SigningKey::generate(Alg::Es256).expect("statement key"),
+        issuer: "https://statements.detection.test".into(),
+    };
     let server = server::start(
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         ServerConfig {
             defects: defects.to_vec(),
             tls,
+            trusted_statement: Some(server::TrustedStatementIssuer {
+                issuer: trusted.issuer.clone(),
+                jwk: trusted.key.public_jwk().clone(),
+            }),
             ..Default::default()
         },
     )
@@ -52,6 +63,7 @@ async fn run_against(
     config.cases = cases;
     config.target = TargetSpec::Url(url.parse().expect("url"));
     config.ca_cert = server.ca_cert_pem().map(|p| p.as_bytes().to_vec());
+    config.software_statement = Some(trusted);
     let report = dcrcheck::run::run(&config, &mut |_| {}).await.expect("run");
     server.shutdown().await;
     report

@@ -146,6 +146,7 @@ fn substitution_problem(
     body: &Map<String, Value>,
 ) -> Option<String> {
     match rule {
+        Substitution::Ignored => None,
         Substitution::MemberDiffers { member, sent } => match body.get(*member) {
             Some(v) if v == sent => Some(format!("{member} echoed as sent: {}", short(v))),
             _ => None,

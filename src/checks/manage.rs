@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{short, Check, Kind, ManageContext, Out};
 use crate::exec::Observation;
 use crate::manage::{
-    success_body, StepName, CHOSEN_SECRET, FRAGMENT_REDIRECT_URI, REGISTERED_LOGO_URI,
+    StepName, TokenAuth, CHOSEN_SECRET, FRAGMENT_REDIRECT_URI, REGISTERED_LOGO_URI,
     UPDATED_CLIENT_NAME,
 };
 use crate::spec::names::*;
@@ -54,7 +54,7 @@ fn management_credentials_come_together(ctx: &ManageContext, out: &mut Out) {
     if ctx.step.name != StepName::Register {
         return;
     }
-    let Some(body) = success_body(&ctx.step.observation) else {
+    let Some(body) = ctx.step.observation.success_body() else {
         return;
     };
     let present = |k: &str| {
@@ -182,7 +182,7 @@ fn reads_agree(ctx: &ManageContext, out: &mut Out) {
     const ROW: &str = "R7592-2.1-a";
     let (Some(first), Some(second)) = (
         ctx.conversation.success_body(StepName::Read),
-        success_body(&ctx.step.observation),
+        ctx.step.observation.success_body(),
     ) else {
         return;
     };
@@ -367,7 +367,7 @@ fn update_replaces_the_metadata(ctx: &ManageContext, out: &mut Out) {
         );
         return;
     }
-    let Some(body) = success_body(obs) else {
+    let Some(body) = obs.success_body() else {
         out.flag(
             Severity::Warn,
             ROW,
@@ -430,7 +430,7 @@ fn update_keeps_server_issued_identifiers(ctx: &ManageContext, out: &mut Out) {
         .success_body(StepName::Register)
         .and_then(|b| b.get(CLIENT_ID))
         .and_then(Value::as_str);
-    let body = success_body(&ctx.step.observation);
+    let body = ctx.step.observation.success_body();
     if !offered(ctx, StepName::Update) {
         if ctx.step.name == StepName::UpdateWithChosenSecret {
             out.skip(ROW, UPDATE_NOT_OFFERED);
@@ -520,7 +520,7 @@ fn update_refuses_or_replaces_invalid_values(ctx: &ManageContext, out: &mut Out)
             let Some(s) = status(obs) else {
                 return;
             };
-            if let Some(body) = success_body(obs) {
+            if let Some(body) = obs.success_body() {
                 if has_fragment_redirect(body) {
                     out.flag(
                         Severity::Warn,
@@ -553,7 +553,7 @@ fn update_refuses_or_replaces_invalid_values(ctx: &ManageContext, out: &mut Out)
                 .step(StepName::UpdateWithFragmentRedirect)
                 .and_then(|s| status(&s.observation))
                 .is_some_and(|s| !is_success(s));
-            if let (true, Some(body)) = (refused, success_body(obs)) {
+            if let (true, Some(body)) = (refused, obs.success_body()) {
                 if has_fragment_redirect(body) {
                     out.flag(
                         Severity::Warn,
@@ -637,7 +637,7 @@ fn deleted_client_token_is_revoked(ctx: &ManageContext, out: &mut Out) {
 
 pub const ISSUED_CREDENTIALS_WORK: Check = Check {
     name: "issued_credentials_work",
-    requirements: &["R7591-3.2.1-k"],
+    requirements: &["R7591-3.2.1-k", "R7523-2.2-a"],
     kind: Kind::Manage(issued_credentials_work),
 };
 
@@ -648,25 +648,45 @@ fn error_code(obs: &Observation) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The rows a method's token requests prove: that the right credential works, and that a
+/// wrong one is refused.
+fn credential_rows(auth: TokenAuth) -> (&'static str, &'static str) {
+    match auth {
+        TokenAuth::PrivateKeyJwt => ("R7523-2.2-a", "R7523-3-a"),
+        _ => ("R7591-3.2.1-k", "R6749-5.2-a"),
+    }
+}
+
 fn issued_credentials_work(ctx: &ManageContext, out: &mut Out) {
-    const ROW: &str = "R7591-3.2.1-k";
     if let StepName::RegisterForToken(auth) = ctx.step.name {
         if ctx
             .conversation
             .step(StepName::TokenWithIssuedSecret(auth))
             .is_none()
         {
-            let why = format!(
-                "the server did not register a client_credentials client with a {} secret",
-                auth.method()
-            );
-            out.skip(ROW, why.clone());
-            out.skip("R6749-5.2-a", why);
+            let why = match auth {
+                TokenAuth::PrivateKeyJwt => "the server did not register a client_credentials client for private_key_jwt with the run's jwks".to_string(),
+                _ => format!(
+                    "the server did not register a client_credentials client with a {} secret",
+                    auth.method()
+                ),
+            };
+            let (works, wrong) = credential_rows(auth);
+            out.skip(works, why.clone());
+            if auth.uses_secret() {
+                out.skip("R7591-3.2.1-l", why.clone());
+            }
+            out.skip(wrong, why);
         }
         return;
     }
     let StepName::TokenWithIssuedSecret(auth) = ctx.step.name else {
         return;
+    };
+    let (row, _) = credential_rows(auth);
+    let credential = match auth {
+        TokenAuth::PrivateKeyJwt => "a client assertion signed with the registered key",
+        _ => "the issued client_secret",
     };
     let obs = &ctx.step.observation;
     let Some(s) = status(obs) else {
@@ -680,17 +700,17 @@ fn issued_credentials_work(ctx: &ManageContext, out: &mut Out) {
         .is_some_and(|t| !t.is_empty());
     let method = auth.method();
     match (s, code) {
-        (200, _) if has_token => out.pass(ROW),
+        (200, _) if has_token => out.pass(row),
         (_, Some("invalid_client")) | (401, _) => out.flag_kind(
             Severity::Fail,
-            ROW,
+            row,
             format!("refused-{method}"),
-            "the issued client_secret is refused at the token endpoint",
+            format!("{credential} is refused at the token endpoint"),
             format!("{method}: status {s}, error {}", code.unwrap_or("absent")),
         ),
         (s, _) if is_success(s) => out.flag(
             Severity::Warn,
-            ROW,
+            row,
             "a client_credentials token request succeeded without an access_token",
             format!("{method}: status {s}"),
         ),
@@ -698,37 +718,89 @@ fn issued_credentials_work(ctx: &ManageContext, out: &mut Out) {
         // it does not support the method it registered (RFC 6749 §2.3.1: Basic is a MUST).
         (_, Some("invalid_request")) => out.flag_kind(
             Severity::Warn,
-            ROW,
+            row,
             format!("invalid-request-{method}"),
             "the token endpoint does not understand the authentication method it registered",
             format!("{method}: status {s}, error invalid_request"),
         ),
         (s, _) if s >= 500 => out.flag(
             Severity::Warn,
-            ROW,
+            row,
             "the token endpoint fails with a server error for the issued credentials",
             format!("{method}: status {s}"),
         ),
         // unauthorized_client, invalid_scope, ...: the server's policy for this client.
         (s, code) => out.flag(
             Severity::Info,
-            ROW,
+            row,
             "the token endpoint refuses client_credentials for the registered client",
             format!("{method}: status {s}, error {}", code.unwrap_or("absent")),
         ),
     }
 }
 
+pub const EXPIRED_SECRET_IS_REFUSED: Check = Check {
+    name: "expired_secret_is_refused",
+    requirements: &["R7591-3.2.1-l"],
+    kind: Kind::Manage(expired_secret_is_refused),
+};
+
+/// A secret the server said would expire no longer works once that time has passed.
+fn expired_secret_is_refused(ctx: &ManageContext, out: &mut Out) {
+    const ROW: &str = "R7591-3.2.1-l";
+    match ctx.step.name {
+        StepName::TokenWithIssuedSecret(auth) if auth.uses_secret() => {
+            let tried = ctx
+                .conversation
+                .steps
+                .iter()
+                .any(|s| matches!(s.name, StepName::TokenWithExpiredSecret(_)));
+            if !tried {
+                out.skip(
+                    ROW,
+                    format!(
+                        "no issued secret that worked expires within {} s (client_secret_expires_at is 0 or later)",
+                        crate::manage::EXPIRY_WAIT_LIMIT.as_secs()
+                    ),
+                );
+            }
+        }
+        StepName::TokenWithExpiredSecret(auth) => {
+            let Some(s) = status(&ctx.step.observation) else {
+                return;
+            };
+            if is_success(s) {
+                out.flag(
+                    Severity::Warn,
+                    ROW,
+                    "a client_secret still works after its client_secret_expires_at",
+                    format!(
+                        "{}: status {s} one second after the secret expired",
+                        auth.method()
+                    ),
+                );
+            } else {
+                out.pass(ROW);
+            }
+        }
+        _ => {}
+    }
+}
+
 pub const WRONG_CLIENT_SECRET_IS_REFUSED: Check = Check {
     name: "wrong_client_secret_is_refused",
-    requirements: &["R6749-5.2-a"],
+    requirements: &["R6749-5.2-a", "R7523-3-a"],
     kind: Kind::Manage(wrong_client_secret_is_refused),
 };
 
 fn wrong_client_secret_is_refused(ctx: &ManageContext, out: &mut Out) {
-    const ROW: &str = "R6749-5.2-a";
     let StepName::TokenWithWrongSecret(auth) = ctx.step.name else {
         return;
+    };
+    let (_, row) = credential_rows(auth);
+    let wrong = match auth {
+        TokenAuth::PrivateKeyJwt => "a client assertion whose signature does not verify",
+        _ => "a wrong client_secret",
     };
     let obs = &ctx.step.observation;
     let Some(s) = status(obs) else {
@@ -738,10 +810,10 @@ fn wrong_client_secret_is_refused(ctx: &ManageContext, out: &mut Out) {
     if is_success(s) {
         out.flag_kind(
             Severity::Fail,
-            ROW,
+            row,
             format!("accepted-{method}"),
-            "the token endpoint accepts a wrong client_secret",
-            format!("{method}: status {s} with one character of the issued secret changed"),
+            format!("the token endpoint accepts {wrong}"),
+            format!("{method}: status {s} for {wrong}"),
         );
         return;
     }
@@ -749,17 +821,17 @@ fn wrong_client_secret_is_refused(ctx: &ManageContext, out: &mut Out) {
     let issued_worked = ctx
         .conversation
         .step(StepName::TokenWithIssuedSecret(auth))
-        .and_then(|s| success_body(&s.observation))
+        .and_then(|s| s.observation.success_body())
         .is_some_and(|b| b.get("access_token").is_some());
     if !issued_worked {
         out.skip(
-            ROW,
-            format!("{method}: the issued secret got no token either, so a refusal of a wrong one shows nothing"),
+            row,
+            format!("{method}: the right credential got no token either, so refusing {wrong} shows nothing"),
         );
         return;
     }
     let code = error_code(obs);
-    let basic = auth == crate::manage::TokenAuth::Basic;
+    let basic = auth == TokenAuth::Basic;
     let challenge = obs
         .response
         .as_ref()
@@ -767,17 +839,17 @@ fn wrong_client_secret_is_refused(ctx: &ManageContext, out: &mut Out) {
     match (s, code) {
         (401, Some("invalid_client")) if basic && challenge.is_none() => out.flag(
             Severity::Warn,
-            ROW,
+            row,
             "a wrong Basic client secret is refused without WWW-Authenticate",
             "RFC 6749 §5.2: the 401 includes the WWW-Authenticate header matching the scheme used",
         ),
-        (401, Some("invalid_client")) => out.pass(ROW),
-        (400, Some("invalid_client")) if !basic => out.pass(ROW),
+        (401, Some("invalid_client")) => out.pass(row),
+        (400, Some("invalid_client")) if !basic => out.pass(row),
         (s, code) => out.flag_kind(
             Severity::Warn,
-            ROW,
+            row,
             format!("status-{method}"),
-            "a wrong client secret is not refused with invalid_client as RFC 6749 §5.2 says",
+            format!("{wrong} is not refused with invalid_client as RFC 6749 §5.2 says"),
             format!("{method}: status {s}, error {}", code.unwrap_or("absent")),
         ),
     }

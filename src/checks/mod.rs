@@ -7,8 +7,10 @@
 mod error_body;
 mod expect;
 mod manage;
+mod metadata;
 pub mod rulebook;
 mod run_wide;
+mod statement;
 mod success;
 mod tls;
 
@@ -130,6 +132,9 @@ pub struct RunContext<'a> {
     pub ledger: &'a Ledger,
     /// What the transport probes (plain http, TLS 1.2, discovery) saw.
     pub probes: &'a TransportProbes,
+    /// The metadata document the run read before its cases, over any scheme (the probes keep
+    /// it only where the TLS rows judge it).
+    pub metadata: Option<&'a crate::exec::DiscoveryProbe>,
     pub policy: Policy,
 }
 
@@ -273,6 +278,8 @@ pub static CHECKS: &[Check] = &[
     success::CREDENTIALS_ARE_NOT_CACHED,
     success::SUCCESS_BODY_MATCHES_SCHEMA,
     success::REGISTERED_VALUES_ARE_ADVERTISED,
+    statement::TRUSTED_STATEMENT_CLAIMS_TAKE_PRECEDENCE,
+    statement::USED_STATEMENT_IS_ECHOED_UNCHANGED,
     error_body::ERROR_STATUS_IS_400_WITH_JSON,
     error_body::ERROR_CODE_IS_ASCII_STRING,
     error_body::ERROR_BODY_HAS_NO_CLIENT_ID,
@@ -286,6 +293,9 @@ pub static CHECKS: &[Check] = &[
     tls::ENDPOINT_REQUIRES_TLS,
     tls::TLS12_HANDSHAKE_SUCCEEDS,
     tls::DISCOVERY_ADVERTISES_HTTPS_REGISTRATION_ENDPOINT,
+    metadata::METADATA_ISSUER_MATCHES_ITS_URL,
+    metadata::METADATA_ENDPOINTS_USE_HTTPS,
+    metadata::ADVERTISED_VALUES_ARE_ACCEPTED,
     manage::MANAGEMENT_CREDENTIALS_COME_TOGETHER,
     manage::CLIENT_READ_RETURNS_ITS_METADATA,
     manage::CONFIGURATION_ENDPOINT_REQUIRES_THE_CLIENTS_TOKEN,
@@ -298,6 +308,7 @@ pub static CHECKS: &[Check] = &[
     manage::DELETED_CLIENT_TOKEN_IS_REVOKED,
     manage::ISSUED_CREDENTIALS_WORK,
     manage::WRONG_CLIENT_SECRET_IS_REFUSED,
+    manage::EXPIRED_SECRET_IS_REFUSED,
 ];
 
 /// Looks a check up by name.

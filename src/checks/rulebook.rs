@@ -180,9 +180,23 @@ pub static GROUNDS: &[Ground] = &[
     strict_only(
         "R7591-2.3-a",
         Scope::All,
-        "claims of an unsigned software statement registered",
+        "claims of an unsigned software statement, or of one without iss, registered",
         "the software statement MUST be digitally signed or MACed using JSON Web Signature (JWS) and MUST contain an \"iss\" (issuer) claim (binds the presenter; trusting an unsigned one lets anyone impersonate a software publisher)",
         "RFC 7591 §2.3",
+    ),
+    ground(
+        "R7591-2.3-b",
+        Scope::All,
+        "a plain JSON member registered over the claim of a statement the server used",
+        "If the same client metadata name is present in both locations and the software statement is trusted by the authorization server, the value of a claim in the software statement MUST take precedence.",
+        "RFC 7591 §2",
+    ),
+    ground(
+        "R7591-3.2.1-j",
+        Scope::All,
+        "a used software statement returned changed, or its claims used without returning it",
+        "If a software statement was used as part of the registration, its value MUST be returned unmodified in the response along with other metadata using the \"software_statement\" member name.",
+        "RFC 7591 §3.2.1",
     ),
     // RFC 7591 §3: the endpoint and its answers.
     ground(
@@ -570,6 +584,35 @@ pub static GROUNDS: &[Ground] = &[
         "a token issued for a wrong client_secret",
         "Confidential clients or other clients issued client credentials MUST authenticate with the authorization server as described in Section 2.3 when making requests to the token endpoint.",
         "RFC 6749 §3.2.1",
+    ),
+    ground(
+        "R7523-2.2-a",
+        Scope::All,
+        "a client assertion signed with the client's registered key refused as invalid_client",
+        "private_key_jwt Clients that have registered a public key sign a JWT using that key. The Client authenticates in accordance with JSON Web Token (JWT) Profile for OAuth 2.0 Client Authentication and Authorization Grants [OAuth.JWT] and Assertion Framework for OAuth 2.0 Client Authentication and Authorization Grants [OAuth.Assertions].",
+        "OpenID Connect Core 1.0 §9",
+    ),
+    ground(
+        "R7523-3-a",
+        Scope::All,
+        "a token issued for a client assertion whose signature does not verify",
+        "The JWT MUST be digitally signed or have a Message Authentication Code (MAC) applied by the issuer. The authorization server MUST reject JWTs with an invalid signature or Message Authentication Code.",
+        "RFC 7523 §3",
+    ),
+    // RFC 8414: the server's own metadata.
+    ground(
+        "R8414-3.3-a",
+        Scope::All,
+        "metadata whose issuer is not the issuer its URL was built from",
+        "The \"issuer\" value returned MUST be identical to the authorization server's issuer identifier value into which the well-known URI string was inserted to create the URL used to retrieve the metadata. If these values are not identical, the data contained in the response MUST NOT be used.",
+        "RFC 8414 §3.3",
+    ),
+    ground(
+        "R8414-2-a",
+        Scope::All,
+        "metadata naming an http issuer, authorization or token endpoint on a host that is not loopback",
+        "issuer REQUIRED. The authorization server's issuer identifier, which is a URL that uses the \"https\" scheme and has no query or fragment components. ... the authorization server MUST require the use of TLS as described in Section 1.6 when sending requests to the token endpoint.",
+        "RFC 8414 §2; RFC 6749 §3.1, §3.2",
     ),
     // RFC 7592: the client configuration endpoint, judged when the server offers one.
     ground(

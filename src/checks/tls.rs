@@ -359,6 +359,7 @@ mod tests {
             profile: Profile::Oidc,
             ledger: &crate::checks::Ledger::default(),
             probes,
+            metadata: probes.discovery.as_ref(),
         })
     }
 

@@ -478,6 +478,14 @@ pub struct RunArgs {
     /// secret (and a wrong one); without it, the `token_endpoint` of the server's metadata.
     #[arg(long, value_name = "URL")]
     pub token_endpoint: Option<String>,
+    /// A private key (PEM: PKCS#8 RSA or EC P-256, or PKCS#1 RSA) the server trusts for
+    /// software statements from --software-statement-iss. The run signs a statement with it
+    /// (RS256 or ES256, by key type) and near misses (bad signature, unknown issuer, expired).
+    #[arg(long, value_name = "PATH", requires = "software_statement_iss")]
+    pub software_statement_key: Option<PathBuf>,
+    /// The issuer (`iss`) the server trusts --software-statement-key for.
+    #[arg(long, value_name = "ISS", requires = "software_statement_key")]
+    pub software_statement_iss: Option<String>,
     /// Requests spent re-sending simpler payloads to find minimal reproductions (0 turns
     /// shrinking off).
     #[arg(long, default_value_t = crate::shrink::DEFAULT_SHRINK_BUDGET, value_name = "N")]
@@ -597,6 +605,30 @@ impl RunArgs {
             None => None,
             Some(raw) => Some(parse_url("--token-endpoint", raw)?),
         };
+        config.software_statement =
+            match (&self.software_statement_key, &self.software_statement_iss) {
+                (Some(path), Some(issuer)) => {
+                    let flag = "--software-statement-key";
+                    let pem = std::fs::read_to_string(path)
+                        .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))?;
+                    let key = crate::jose::SigningKey::from_pem(&pem)
+                        .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))?;
+                    if issuer.trim().is_empty() {
+                        return Err(UsageError("--software-statement-iss is empty".into()));
+                    }
+                    Some(crate::generate::statements::TrustedSigner {
+                        key,
+                        issuer: issuer.clone(),
+                    })
+                }
+                (None, None) => None,
+                // clap requires the pair on the command line; this covers a `RunArgs` built in code.
+                _ => {
+                    return Err(UsageError(
+                        "--software-statement-key and --software-statement-iss go together".into(),
+                    ))
+                }
+            };
         let usage = |e: crate::generate::select::SelectError| UsageError(e.to_string());
         config.partition = match &self.partition {
             None => None,

@@ -307,6 +307,20 @@ impl Observation {
     pub fn json_object(&self) -> Option<&serde_json::Map<String, Value>> {
         self.response.as_ref()?.json()?.as_object()
     }
+
+    /// The JSON object of a 2xx answer without an `error` member.
+    pub fn success_body(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.success_without_error()
+            .then(|| self.json_object())
+            .flatten()
+    }
+
+    /// What a registration answer registered: the success body of a POST.
+    pub fn registration_body(&self) -> Option<&serde_json::Map<String, Value>> {
+        (self.request.method == "POST")
+            .then(|| self.success_body())
+            .flatten()
+    }
 }
 
 /// The harness could not work at all (not a server misbehaviour).
@@ -360,12 +374,12 @@ impl TransportProbes {
         }
     }
 
-    /// Requests the probes sent.
+    /// Requests the probes sent (the discovery document is counted where it was fetched, by
+    /// [`Executor::find_metadata`]).
     pub fn requests(&self) -> usize {
         usize::from(self.plaintext.is_some())
             + usize::from(self.plaintext_port80.is_some())
             + usize::from(self.tls12.is_some())
-            + self.discovery.as_ref().map_or(0, |d| d.attempts)
     }
 }
 
@@ -379,6 +393,21 @@ pub struct DiscoveryProbe {
     pub attempts: usize,
     /// The document used; its `request.url` says which URL that was.
     pub observation: Observation,
+}
+
+impl DiscoveryProbe {
+    /// The document, when it is a 200 JSON object naming `endpoint` as its
+    /// `registration_endpoint` (a document of another endpoint says nothing about this one).
+    pub fn metadata_for(&self, endpoint: &reqwest::Url) -> Option<&serde_json::Map<String, Value>> {
+        let obs = &self.observation;
+        obs.response.as_ref().filter(|r| r.status == 200)?;
+        obs.json_object().filter(|doc| {
+            doc.get("registration_endpoint")
+                .and_then(Value::as_str)
+                .and_then(|e| reqwest::Url::parse(e).ok())
+                .is_some_and(|e| &e == endpoint)
+        })
+    }
 }
 
 /// RFC 8414 §3 well-known suffix, inserted between host and path (§3.1).
@@ -835,12 +864,13 @@ impl Executor {
     }
 
     /// Runs the transport probes: for an https target, `baseline` over plain http to the same
-    /// host, port and path and to port 80, and a GET over a TLS-1.2-only client; then the
-    /// discovery document (`discovery`, or for an https target the [`discovery_urls`]).
+    /// host, port and path and to port 80, and a GET over a TLS-1.2-only client. `discovery`
+    /// is the document [`Executor::find_metadata`] already fetched: the TLS rows judge it when
+    /// it was given (`--discovery`) or the target is https.
     pub async fn probe_transport(
         &self,
         baseline: &Case,
-        discovery: Option<&reqwest::Url>,
+        discovery: Option<&DiscoveryProbe>,
     ) -> Result<TransportProbes, ExecError> {
         let mut probes = TransportProbes::none(self.target.url.clone());
         probes.insecure = self.target.insecure;
@@ -874,55 +904,24 @@ impl Executor {
             probes.tls12 = Some(self.get(&tls12, &self.target.url).await);
             probes.tls12_suites = tls12_cipher_suites();
         }
-        probes.discovery = match discovery {
-            Some(url) => Some(DiscoveryProbe {
-                explicit: true,
-                attempts: 1,
-                observation: self.get(&self.client, url).await,
-            }),
-            None if https => self.find_discovery().await,
-            None => None,
-        };
+        probes.discovery = discovery.filter(|d| d.explicit || https).cloned();
         Ok(probes)
     }
 
-    /// Tries the [`discovery_urls`] in order: stops at a document whose
-    /// `registration_endpoint` is the target; else keeps the first 200 JSON object, else the
-    /// first failure.
     /// The authorization server metadata of the target, read before the run so that checks can
     /// compare registrations with what the server advertises (RFC 8414 §2): `explicit`
-    /// (`--discovery`), else the first of the [`discovery_urls`] answering 200 with a JSON object
-    /// whose `registration_endpoint` is the target. Returns the GETs spent and the document, if
-    /// one names the target (a document of another endpoint says nothing about this one).
-    pub async fn find_metadata(
-        &self,
-        explicit: Option<&reqwest::Url>,
-    ) -> (usize, Option<serde_json::Map<String, Value>>) {
-        let probe = match explicit {
+    /// (`--discovery`), else the first of the [`discovery_urls`] answering 200 with a JSON
+    /// object whose `registration_endpoint` is the target, else the first 200 JSON object,
+    /// else the first failure. `None` only when no URL was tried.
+    pub async fn find_metadata(&self, explicit: Option<&reqwest::Url>) -> Option<DiscoveryProbe> {
+        match explicit {
             Some(url) => Some(DiscoveryProbe {
                 explicit: true,
                 attempts: 1,
                 observation: self.get(&self.client, url).await,
             }),
             None => self.find_discovery().await,
-        };
-        let Some(probe) = probe else {
-            return (0, None);
-        };
-        let document = probe
-            .observation
-            .response
-            .as_ref()
-            .filter(|r| r.status == 200)
-            .and_then(|_| probe.observation.json_object())
-            .filter(|doc| {
-                doc.get("registration_endpoint")
-                    .and_then(Value::as_str)
-                    .and_then(|e| reqwest::Url::parse(e).ok())
-                    .is_some_and(|e| e == self.target.url)
-            })
-            .cloned();
-        (probe.attempts, document)
+        }
     }
 
     async fn find_discovery(&self) -> Option<DiscoveryProbe> {

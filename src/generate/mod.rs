@@ -10,6 +10,7 @@ pub mod fixtures;
 mod mutate;
 pub mod probes;
 pub mod select;
+pub mod statements;
 pub mod valid;
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -274,6 +275,9 @@ pub enum Substitution {
         enc: &'static str,
         alg: &'static str,
     },
+    /// Anything registered passes: the server may ignore the member (RFC 7591 §3.1.1 lets a
+    /// server that does not support software statements ignore them).
+    Ignored,
     /// A client registered as native has only custom-scheme or loopback-http redirect URIs
     /// (OIDC §2): the server may register it as a web client instead, but not change the URIs.
     NativeRedirectsConform,

@@ -255,9 +255,28 @@ defects! {
         "advertises an http:// registration_endpoint in its discovery documents (needs --tls)";
     DiscoveryWithoutRegistrationEndpoint => "discovery-without-registration-endpoint", "OIDC-Core-15.2", Fail,
         "leaves registration_endpoint out of its discovery documents (needs --tls)";
+    MetadataHttpTokenEndpoint => "metadata-http-token-endpoint", "R8414-2-a", Fail,
+        "advertises an http:// token_endpoint in its discovery documents (needs --tls)";
     // Discovery.
     AdvertiseFewerAuthMethods => "advertise-fewer-auth-methods", "R7591-3.2.1-g", Warn,
         "lists only client_secret_basic in token_endpoint_auth_methods_supported but registers every method";
+    MetadataIssuerMismatch => "metadata-issuer-mismatch", "R8414-3.3-a", Fail,
+        "gives an issuer in its discovery documents that is not the URL they are served from (base URL + /other-issuer)";
+    RefuseAdvertisedAuthMethod => "refuse-advertised-auth-method", "R8414-2-b", Warn,
+        "refuses registrations asking for client_secret_post, which its discovery documents list as supported";
+    // Software statements (need a trusted issuer).
+    StatementJsonWins => "statement-json-wins", "R7591-2.3-b", Fail,
+        "lets plain JSON members win over the claims of a verified software statement (needs a trusted statement issuer)";
+    StatementEchoAltered => "statement-echo-altered", "R7591-3.2.1-j", Fail,
+        "echoes a used software_statement with its signature part removed (needs a trusted statement issuer)";
+    StatementSignatureUnchecked => "statement-signature-unchecked", "R7591-3.2.2-c-sst", Warn,
+        "uses a software statement from the trusted issuer whose signature does not verify (needs a trusted statement issuer)";
+    StatementExpiryUnchecked => "statement-expiry-unchecked", "R7591-3.2.2-c-sst", Warn,
+        "uses software statements whose exp has passed (needs a trusted statement issuer)";
+    StatementIssuerUnchecked => "statement-issuer-unchecked", "R7591-3.2.2-c-sst", Warn,
+        "uses a software statement with any iss as long as the trusted key verifies it (needs a trusted statement issuer)";
+    StatementWithoutIss => "statement-without-iss", "R7591-2.3-a", Warn,
+        "uses a software statement that has no iss claim when the trusted key verifies it (needs a trusted statement issuer)";
     // RFC 7592 management.
     ManagementIgnoresToken => "management-ignores-token", "R7592-2-a", Fail,
         "serves GET on the client configuration endpoint without checking the registration access token";
@@ -286,10 +305,21 @@ defects! {
         "issues tokens to a known client whatever client_secret it presents";
     TokenRejectsIssuedSecret => "token-rejects-issued-secret", "R7591-3.2.1-k", Fail,
         "answers every client_credentials request with 401 invalid_client, even with the issued secret";
+    TokenAcceptsUnverifiedAssertion => "token-accepts-unverified-assertion", "R7523-3-a", Fail,
+        "issues tokens for private_key_jwt client assertions without verifying their signature";
+    TokenRejectsClientAssertion => "token-rejects-client-assertion", "R7523-2.2-a", Fail,
+        "answers every private_key_jwt token request with 401 invalid_client, even a valid assertion";
+    TokenAcceptsExpiredSecret => "token-accepts-expired-secret", "R7591-3.2.1-l", Warn,
+        "issues client secrets that expire 2 s after registration and keeps accepting them at the token endpoint after that";
 }
 
 /// The POST count on which `drop-connection` closes the connection: every Nth POST.
 pub(crate) const DROP_EVERY: u64 = 7;
+
+/// The secret lifetime under `token-accepts-expired-secret` when
+/// [`super::ServerConfig::secret_lifetime`] is unset: short, so a default run sees the secret
+/// expire and can try it afterwards.
+pub(crate) const EXPIRING_SECRET_LIFETIME: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Defect {
     /// Whether the defect only shows on a server that runs with TLS (`serve --tls`): the
@@ -301,6 +331,22 @@ impl Defect {
                 | Defect::PlaintextOnTlsPort
                 | Defect::DiscoveryHttpRegistrationEndpoint
                 | Defect::DiscoveryWithoutRegistrationEndpoint
+                | Defect::MetadataHttpTokenEndpoint
+        )
+    }
+
+    /// Whether the defect only shows on a server that trusts a software statement issuer
+    /// ([`super::ServerConfig::trusted_statement`]): without one the server ignores
+    /// statements (RFC 7591 §3.1.1), so there is nothing to get wrong.
+    pub fn needs_statement_issuer(self) -> bool {
+        matches!(
+            self,
+            Defect::StatementJsonWins
+                | Defect::StatementEchoAltered
+                | Defect::StatementSignatureUnchecked
+                | Defect::StatementExpiryUnchecked
+                | Defect::StatementIssuerUnchecked
+                | Defect::StatementWithoutIss
         )
     }
 }
@@ -407,6 +453,12 @@ mod tests {
                 d.needs_tls(),
                 d.description().ends_with("(needs --tls)"),
                 "{d}: needs_tls() and the description disagree"
+            );
+            assert_eq!(
+                d.needs_statement_issuer(),
+                d.description()
+                    .ends_with("(needs a trusted statement issuer)"),
+                "{d}: needs_statement_issuer() and the description disagree"
             );
         }
         assert!("nope".parse::<Defect>().is_err());

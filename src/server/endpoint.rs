@@ -1,6 +1,7 @@
 //! The HTTP handlers of the registration endpoints: method dispatch, body limit, initial
 //! access token, content type and JSON parsing, then validation and the response. Each step is
-//! a small function; the input-band and transport defects are decided here. The client
+//! a small function; the input-band and transport defects are decided here, and a software
+//! statement is applied (`statement`) just before validation. The client
 //! configuration endpoint (`manage`) reuses the body, token and parsing steps.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,9 +18,10 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::defects::{Defect, DefectSet, DROP_EVERY};
+use super::defects::{Defect, DefectSet, DROP_EVERY, EXPIRING_SECRET_LIFETIME};
 use super::response::{self, protocol_error, rejected};
-use super::store::{self, ClientStore, StoredClient};
+use super::statement::{self, TrustedStatementIssuer};
+use super::store::{self, now_secs, ClientStore, StoredClient};
 use super::validate::{self, Endpoint, ErrorCode, Rejection, DEFAULT_ACR_VALUES, REQUEST_URIS};
 use super::ServerConfig;
 use crate::spec::names::*;
@@ -42,6 +44,15 @@ pub(crate) struct AppState {
     tls: bool,
     /// `ServerConfig::rate_limit`.
     limiter: Option<RateLimiter>,
+    /// `ServerConfig::trusted_statement`.
+    pub(super) trusted_statement: Option<TrustedStatementIssuer>,
+}
+
+/// The URLs of the discovery documents.
+struct Advertised {
+    issuer: String,
+    registration_endpoint: String,
+    token_endpoint: String,
 }
 
 /// A fixed-window request counter: `limit` requests per `window`.
@@ -94,15 +105,21 @@ fn too_many_requests() -> Response {
 impl AppState {
     pub(crate) fn new(config: ServerConfig) -> Self {
         let defects = DefectSet::new(&config.defects);
+        let secret_lifetime = config.secret_lifetime.or_else(|| {
+            defects
+                .has(Defect::TokenAcceptsExpiredSecret)
+                .then_some(EXPIRING_SECRET_LIFETIME)
+        });
         AppState {
             token_digest: config.initial_access_token.as_deref().map(digest),
             body_limit: config.body_limit,
             management_defects: defects.for_configuration_endpoint(),
             defects,
-            store: ClientStore::with_cap(config.max_clients),
+            store: ClientStore::with_cap(config.max_clients).with_secret_lifetime(secret_lifetime),
             posts: AtomicU64::new(0),
             tls: config.tls,
             limiter: config.rate_limit.map(RateLimiter::new),
+            trusted_statement: config.trusted_statement,
         }
     }
 
@@ -113,6 +130,53 @@ impl AppState {
         } else {
             "http"
         }
+    }
+
+    /// The URLs the discovery documents give, on the host and port the request was addressed
+    /// to, with the discovery defects applied.
+    fn advertised(&self, headers: &HeaderMap, uri: &Uri) -> Advertised {
+        let host = request_host(headers, uri);
+        let scheme = self.scheme();
+        let scheme_or_http = |defect| {
+            if self.defects.has(defect) {
+                "http"
+            } else {
+                scheme
+            }
+        };
+        let issuer = if self.defects.has(Defect::MetadataIssuerMismatch) {
+            format!("{scheme}://{host}/other-issuer")
+        } else {
+            format!("{scheme}://{host}")
+        };
+        Advertised {
+            issuer,
+            registration_endpoint: format!(
+                "{}://{host}{}",
+                scheme_or_http(Defect::DiscoveryHttpRegistrationEndpoint),
+                super::REGISTER_PATH
+            ),
+            token_endpoint: format!(
+                "{}://{host}{}",
+                scheme_or_http(Defect::MetadataHttpTokenEndpoint),
+                super::TOKEN_PATH
+            ),
+        }
+    }
+
+    /// What a client assertion's `aud` may name (RFC 7523 §3): the issuer or the token
+    /// endpoint, as served and as advertised. The two differ only under the discovery
+    /// defects, which must not also break client authentication.
+    pub(super) fn assertion_audiences(&self, headers: &HeaderMap, uri: &Uri) -> Vec<String> {
+        let issuer = format!("{}://{}", self.scheme(), request_host(headers, uri));
+        let token_endpoint = format!("{issuer}{}", super::TOKEN_PATH);
+        let advertised = self.advertised(headers, uri);
+        vec![
+            issuer,
+            token_endpoint,
+            advertised.issuer,
+            advertised.token_endpoint,
+        ]
     }
 
     /// The `registration_client_uri` of `client_id` (RFC 7592 §3), on the host and port the
@@ -191,16 +255,7 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
             HeaderValue::from_static("GET, HEAD"),
         );
     }
-    let host = request_host(req.headers(), req.uri());
-    let scheme = state.scheme();
-    let issuer = format!("{scheme}://{host}");
-    let registration_scheme = if state.defects.has(Defect::DiscoveryHttpRegistrationEndpoint) {
-        "http"
-    } else {
-        scheme
-    };
-    let registration = format!("{registration_scheme}://{host}{}", super::REGISTER_PATH);
-    let token_endpoint = format!("{scheme}://{host}{}", super::TOKEN_PATH);
+    let advertised = state.advertised(req.headers(), req.uri());
     let omit = state
         .defects
         .has(Defect::DiscoveryWithoutRegistrationEndpoint);
@@ -210,9 +265,9 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
         super::validate::SUPPORTED_AUTH_METHODS
     };
     response::discovery_document(
-        &issuer,
-        (!omit).then_some(registration.as_str()),
-        &token_endpoint,
+        &advertised.issuer,
+        (!omit).then_some(advertised.registration_endpoint.as_str()),
+        &advertised.token_endpoint,
         auth_methods,
     )
 }
@@ -261,7 +316,7 @@ async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
     if let Some(refusal) = authorize(state, &parts.headers) {
         return refusal;
     }
-    let object = match parse(&parts.headers, &bytes, defects) {
+    let mut object = match parse(&parts.headers, &bytes, defects) {
         Ok(object) => object,
         Err(ParseFailure::Reject(rejection)) => return rejected(&rejection, defects),
         Err(ParseFailure::Crash) => return response::internal_error(),
@@ -269,10 +324,16 @@ async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
     if band_triggered(&object, defects) {
         return response::internal_error();
     }
-    let registration = match validate::validate(&object, endpoint, defects) {
+    let trusted = state.trusted_statement.as_ref();
+    let software_statement = match statement::apply(&mut object, trusted, defects, now_secs()) {
+        Ok(statement) => statement,
+        Err(rejection) => return rejected(&rejection, defects),
+    };
+    let mut registration = match validate::validate(&object, endpoint, defects) {
         Ok(registration) => registration,
         Err(rejection) => return rejected(&rejection, defects),
     };
+    registration.software_statement = software_statement;
     let requested_id = object.get(CLIENT_ID).and_then(Value::as_str);
     let issued = state.store.issue(
         registration.needs_secret,

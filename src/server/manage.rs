@@ -7,6 +7,7 @@
 //! a clean server even when the registration endpoints are defective.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
@@ -21,6 +22,7 @@ use super::endpoint::{
     AppState, ParseFailure,
 };
 use super::response::{self, protocol_error, rejected};
+use super::statement;
 use super::store::{now_secs, random_token, Issued, StoredClient};
 use super::validate::{self, ErrorCode, Rejection};
 use crate::spec::names::*;
@@ -177,7 +179,7 @@ async fn update(state: &AppState, client_id: Option<&str>, req: Request) -> Resp
         Ok(caller) => caller,
         Err(refusal) => return refusal.response(defects),
     };
-    let object = match parse(&parts.headers, &bytes, defects) {
+    let mut object = match parse(&parts.headers, &bytes, defects) {
         Ok(object) => object,
         Err(ParseFailure::Reject(rejection)) => return rejected(&rejection, defects),
         Err(ParseFailure::Crash) => return response::internal_error(),
@@ -191,23 +193,37 @@ async fn update(state: &AppState, client_id: Option<&str>, req: Request) -> Resp
     } else {
         DefectSet::default()
     };
-    let registration = match validate::validate(&object, caller.client.endpoint, &rules) {
+    // A statement in the update is checked like one in a registration (RFC 7592 §2.2), with
+    // the clean rules: the statement defects belong to the registration endpoints.
+    let trusted = state.trusted_statement.as_ref();
+    let clean = DefectSet::default();
+    let software_statement = match statement::apply(&mut object, trusted, &clean, now_secs()) {
+        Ok(statement) => statement,
+        Err(rejection) => return rejected(&rejection, defects),
+    };
+    let mut registration = match validate::validate(&object, caller.client.endpoint, &rules) {
         Ok(registration) => registration,
         Err(rejection) => return rejected(&rejection, defects),
     };
+    registration.software_statement = software_statement;
 
     let old = &caller.client.record;
     let current_secret = old.get(CLIENT_SECRET).and_then(Value::as_str);
-    // The secret stays; a change of auth method that newly needs one gets a fresh one, and
-    // one that no longer needs it drops it.
-    let client_secret = match changes.secret {
-        Some(adopted) => Some(adopted),
-        None if registration.needs_secret => Some(
-            current_secret
-                .map(str::to_owned)
-                .unwrap_or_else(|| random_token(32)),
-        ),
-        None => None,
+    let current_expiry = old
+        .get(CLIENT_SECRET_EXPIRES_AT)
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    // The secret stays, and so does its expiry (an update does not rotate it); a change of
+    // auth method that newly needs one gets a fresh one, living a full lifetime, and one that
+    // no longer needs it drops it. An adopted secret counts as fresh.
+    let fresh_expiry = || state.store.secret_expires_at(SystemTime::now());
+    let (client_secret, client_secret_expires_at) = match (changes.secret, current_secret) {
+        (Some(adopted), _) => (Some(adopted), fresh_expiry()),
+        (None, Some(current)) if registration.needs_secret => {
+            (Some(current.to_owned()), current_expiry)
+        }
+        (None, None) if registration.needs_secret => (Some(random_token(32)), fresh_expiry()),
+        (None, _) => (None, 0),
     };
     let new_id = changes
         .client_id
@@ -219,6 +235,7 @@ async fn update(state: &AppState, client_id: Option<&str>, req: Request) -> Resp
             .and_then(Value::as_u64)
             .unwrap_or_else(now_secs),
         client_secret,
+        client_secret_expires_at,
     };
     let mut record = response::registered_body(&registration, &issued);
     if defects.has(Defect::UpdateMergesMetadata) {

@@ -7,7 +7,8 @@
 //! (`POST /v3/modules/{module}/setups/{setup_id}/clients`), the RFC 7592 client configuration
 //! endpoint (`GET`/`PUT`/`DELETE /register/{client_id}`, always on: every registration
 //! response carries `registration_client_uri` and `registration_access_token`), a minimal
-//! token endpoint (`POST /token`, client_credentials only, RFC 6749), the discovery
+//! token endpoint (`POST /token`, client_credentials only, RFC 6749, clients authenticating
+//! with their secret or a `private_key_jwt` assertion, RFC 7523), the discovery
 //! documents (`/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`),
 //! an in-memory client store, and starting and stopping the server on a loopback port, over
 //! plain HTTP or over TLS with a certificate generated at start.
@@ -18,15 +19,20 @@
 //! panic or answer 5xx for any input (except where a defect says so).
 //!
 //! Files: `endpoint` (HTTP handling of the registration endpoints), `manage` (the client
-//! configuration endpoint), `token` (the token endpoint), `validate` (request rules → typed registration), `uri` and `jwks`
+//! configuration endpoint), `token` (the token endpoint), `assertion` (`private_key_jwt`
+//! client assertions), `statement` (software statements), `jws` (compact JWS parsing and
+//! signature checks), `validate` (request rules → typed registration), `uri` and `jwks`
 //! (value checks), `response` (bodies and response-shape defects), `store` (clients and
 //! credentials), `defects` (the defect catalog), `tls` (certificates and the TLS listener).
 
+mod assertion;
 mod defects;
 mod endpoint;
 mod jwks;
+mod jws;
 mod manage;
 mod response;
+mod statement;
 mod store;
 mod tls;
 mod token;
@@ -50,6 +56,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use defects::{Defect, DefectSeverity, UnknownDefect};
+pub use statement::TrustedStatementIssuer;
 
 /// Path of the RFC 7591 registration endpoint.
 pub const REGISTER_PATH: &str = "/register";
@@ -94,6 +101,16 @@ pub struct ServerConfig {
     /// the oldest registration is forgotten as each new one is stored, so a server that takes
     /// millions of registrations keeps a bounded store. Default [`DEFAULT_MAX_CLIENTS`].
     pub max_clients: usize,
+    /// The software statement issuer the server trusts (RFC 7591 §2.3). Set, a registration's
+    /// `software_statement` must be a JWS from it, and its claims take precedence over the
+    /// plain JSON members; `None`: statements are ignored (RFC 7591 §3.1.1 allows that).
+    pub trusted_statement: Option<TrustedStatementIssuer>,
+    /// How long an issued client secret lives (RFC 7591 §3.2.1). Set, every secret issued (at
+    /// registration, or freshly drawn in an RFC 7592 update) gets `client_secret_expires_at`
+    /// = issue time + this, rounded up to a whole second, and the token endpoint refuses it
+    /// from then on; `None`: secrets never expire (`client_secret_expires_at` 0), except that
+    /// `token-accepts-expired-secret` then uses 2 seconds.
+    pub secret_lifetime: Option<Duration>,
 }
 
 /// Default of [`ServerConfig::max_clients`].
@@ -109,6 +126,8 @@ impl Default for ServerConfig {
             client_ca_pem: None,
             rate_limit: None,
             max_clients: DEFAULT_MAX_CLIENTS,
+            trusted_statement: None,
+            secret_lifetime: None,
         }
     }
 }
@@ -127,6 +146,8 @@ impl fmt::Debug for ServerConfig {
             .field("client_ca_pem", &self.client_ca_pem.as_ref().map(|_| "PEM"))
             .field("rate_limit", &self.rate_limit)
             .field("max_clients", &self.max_clients)
+            .field("trusted_statement", &self.trusted_statement)
+            .field("secret_lifetime", &self.secret_lifetime)
             .finish()
     }
 }

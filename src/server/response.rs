@@ -33,7 +33,10 @@ pub(crate) fn registered_body(reg: &Registration, issued: &Issued) -> Map<String
         json!(issued.client_id_issued_at),
     );
     if issued.client_secret.is_some() {
-        m.insert(CLIENT_SECRET_EXPIRES_AT.into(), json!(0));
+        m.insert(
+            CLIENT_SECRET_EXPIRES_AT.into(),
+            json!(issued.client_secret_expires_at),
+        );
     }
     match &reg.redirect_uris {
         RedirectUris::List(uris) => {
@@ -65,6 +68,7 @@ pub(crate) fn registered_body(reg: &Registration, issued: &Issued) -> Map<String
     put(JWKS_URI, &reg.jwks_uri);
     put(SOFTWARE_ID, &reg.software_id);
     put(SOFTWARE_VERSION, &reg.software_version);
+    put(SOFTWARE_STATEMENT, &reg.software_statement);
     put(SUBJECT_TYPE, &reg.subject_type);
     put(INITIATE_LOGIN_URI, &reg.initiate_login_uri);
     put(
@@ -234,6 +238,16 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
         let uri = format!("https://as.dcrcheck.invalid/clients/{id}/jwks.json");
         body.insert(JWKS_URI.into(), json!(uri));
     }
+    if defects.has(Defect::StatementEchoAltered) {
+        if let Some((signed, _)) = body
+            .get(SOFTWARE_STATEMENT)
+            .and_then(Value::as_str)
+            .and_then(|s| s.rsplit_once('.'))
+        {
+            let unsigned = format!("{signed}.");
+            body.insert(SOFTWARE_STATEMENT.into(), json!(unsigned));
+        }
+    }
     if defects.has(Defect::DropRegisteredMember) {
         body.shift_remove(REDIRECT_URIS);
     }
@@ -402,7 +416,7 @@ pub(crate) fn dropped_connection() -> Response {
 }
 
 /// A discovery document: `issuer`, `registration_endpoint` when given, `token_endpoint`,
-/// and what the registration endpoint supports.
+/// and what the registration and token endpoints support.
 pub(crate) fn discovery_document(
     issuer: &str,
     registration_endpoint: Option<&str>,
@@ -419,6 +433,17 @@ pub(crate) fn discovery_document(
         "token_endpoint_auth_methods_supported".into(),
         json!(auth_methods),
     );
+    // RFC 8414 §2: present whenever a JWT-based method is listed; the token endpoint verifies
+    // private_key_jwt assertions signed with these.
+    if auth_methods
+        .iter()
+        .any(|m| *m == AUTH_PRIVATE_KEY_JWT || *m == AUTH_CLIENT_SECRET_JWT)
+    {
+        doc.insert(
+            "token_endpoint_auth_signing_alg_values_supported".into(),
+            json!(super::jws::SUPPORTED_ALGS),
+        );
+    }
     doc.insert(
         "grant_types_supported".into(),
         json!(crate::spec::names::GRANT_TYPES_KNOWN),

@@ -1,9 +1,10 @@
-//! Registered clients (in memory, bounded) and the credentials issued to them.
+//! Registered clients (in memory, bounded) and the credentials issued to them, with the
+//! expiry of issued secrets ([`super::ServerConfig::secret_lifetime`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -31,6 +32,9 @@ pub(crate) struct Issued {
     /// Seconds since the Unix epoch.
     pub client_id_issued_at: u64,
     pub client_secret: Option<String>,
+    /// Seconds since the Unix epoch; 0 when the secret never expires (and when there is
+    /// none).
+    pub client_secret_expires_at: u64,
 }
 
 /// One registered client as kept: what RFC 7592 reads, updates and deletes.
@@ -75,6 +79,8 @@ pub(crate) struct ClientStore {
     inner: Mutex<Inner>,
     /// Clients kept; the oldest are forgotten beyond it ([`super::ServerConfig::max_clients`]).
     cap: usize,
+    /// How long an issued secret lives; `None`: forever.
+    secret_lifetime: Option<Duration>,
 }
 
 impl Default for ClientStore {
@@ -101,7 +107,31 @@ impl ClientStore {
         ClientStore {
             inner: Mutex::default(),
             cap,
+            secret_lifetime: None,
         }
+    }
+
+    /// The same store, issuing secrets that live `lifetime` (`None`: forever).
+    pub(crate) fn with_secret_lifetime(self, lifetime: Option<Duration>) -> Self {
+        ClientStore {
+            secret_lifetime: lifetime,
+            ..self
+        }
+    }
+
+    /// `client_secret_expires_at` for a secret issued at `issued`: `issued` plus the secret
+    /// lifetime, rounded up to a whole second so the secret never dies early; 0 (never)
+    /// without a lifetime.
+    pub(crate) fn secret_expires_at(&self, issued: SystemTime) -> u64 {
+        let Some(lifetime) = self.secret_lifetime else {
+            return 0;
+        };
+        // A lifetime too long for the clock saturates: as good as never, but still non-zero.
+        issued.checked_add(lifetime).map_or(u64::MAX, |expiry| {
+            expiry.duration_since(UNIX_EPOCH).map_or(0, |d| {
+                d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
+            })
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -120,6 +150,7 @@ impl ClientStore {
         request_digest: [u8; 32],
         defects: &DefectSet,
     ) -> Issued {
+        let now = SystemTime::now();
         let client_id = match requested_id {
             Some(id) if defects.has(Defect::HonourClientId) && !id.is_empty() => id.to_owned(),
             _ if defects.has(Defect::SharedClientId) => SHARED_CLIENT_ID.to_owned(),
@@ -153,7 +184,11 @@ impl ClientStore {
         });
         Issued {
             client_id,
-            client_id_issued_at: now_secs(),
+            client_id_issued_at: epoch_secs(now),
+            client_secret_expires_at: match client_secret {
+                Some(_) => self.secret_expires_at(now),
+                None => 0,
+            },
             client_secret,
         }
     }
@@ -274,9 +309,12 @@ pub(crate) fn random_token(bytes: usize) -> String {
 }
 
 pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    epoch_secs(SystemTime::now())
+}
+
+/// Whole seconds since the Unix epoch, rounded down.
+fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -308,6 +346,35 @@ mod tests {
             .client_secret
             .is_none());
         assert!(a.client_id_issued_at > 1_600_000_000);
+    }
+
+    #[test]
+    fn secrets_expire_a_lifetime_after_issue_rounded_up() {
+        let at = |secs, nanos| UNIX_EPOCH + Duration::new(secs, nanos);
+        let two = ClientStore::default().with_secret_lifetime(Some(Duration::from_secs(2)));
+        assert_eq!(two.secret_expires_at(at(100, 0)), 102);
+        assert_eq!(two.secret_expires_at(at(100, 1)), 103, "never early");
+        let half = ClientStore::default().with_secret_lifetime(Some(Duration::from_millis(1500)));
+        assert_eq!(half.secret_expires_at(at(100, 0)), 102);
+        assert_eq!(half.secret_expires_at(at(100, 500_000_000)), 102);
+        assert_eq!(ClientStore::default().secret_expires_at(at(100, 0)), 0);
+        let forever = ClientStore::default().with_secret_lifetime(Some(Duration::MAX));
+        assert_eq!(forever.secret_expires_at(at(100, 0)), u64::MAX);
+
+        let clean = DefectSet::default();
+        let a = two.issue(true, None, [1; 32], &clean);
+        assert!(
+            (a.client_id_issued_at + 2..=a.client_id_issued_at + 3)
+                .contains(&a.client_secret_expires_at),
+            "{a:?}"
+        );
+        assert_eq!(
+            two.issue(false, None, [1; 32], &clean)
+                .client_secret_expires_at,
+            0
+        );
+        let never = ClientStore::default().issue(true, None, [1; 32], &clean);
+        assert_eq!(never.client_secret_expires_at, 0);
     }
 
     #[test]

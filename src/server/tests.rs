@@ -1,6 +1,7 @@
 //! End-to-end tests of the reference server: real HTTP over loopback with reqwest.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -11,6 +12,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::jws::test_keys::{jwks, EcKey};
 use super::store::now_secs;
 use super::*;
 
@@ -33,12 +35,89 @@ async fn server(config: ServerConfig) -> RunningServer {
     start(addr, config).await.expect("server starts")
 }
 
+/// A server with `defects`; one that has a statement defect also trusts [`STATEMENT_ISSUER`].
 async fn defective(defects: &[Defect]) -> RunningServer {
+    let statements = defects.iter().any(|d| d.needs_statement_issuer());
     server(ServerConfig {
         defects: defects.to_vec(),
+        trusted_statement: statements.then(trusted_issuer),
         ..ServerConfig::default()
     })
     .await
+}
+
+/// The clean server, trusting [`STATEMENT_ISSUER`].
+async fn trusting_server() -> RunningServer {
+    server(ServerConfig {
+        trusted_statement: Some(trusted_issuer()),
+        ..ServerConfig::default()
+    })
+    .await
+}
+
+// Software statements: one trusted issuer and its ES256 key, shared by every test.
+
+const STATEMENT_ISSUER: &str = "https://statements.dcrcheck.example";
+const STATEMENT_NAME: &str = "dcrcheck-statement-name";
+const JSON_NAME: &str = "dcrcheck-json-name";
+
+fn statement_key() -> &'static EcKey {
+    static KEY: OnceLock<EcKey> = OnceLock::new();
+    KEY.get_or_init(|| EcKey::generate("statement-key"))
+}
+
+fn trusted_issuer() -> TrustedStatementIssuer {
+    TrustedStatementIssuer {
+        issuer: STATEMENT_ISSUER.to_owned(),
+        jwk: statement_key().jwk.clone(),
+    }
+}
+
+/// The claims the harness sends: `iss` when given, and `exp` `exp_in` seconds from now.
+fn statement_claims(iss: Option<&str>, exp_in: i64) -> Value {
+    let now = now_secs();
+    let mut claims = json!({
+        "software_id": "dcrcheck-statement",
+        "client_name": STATEMENT_NAME,
+        "iat": now,
+        "exp": now.saturating_add_signed(exp_in),
+    });
+    if let Some(iss) = iss {
+        claims["iss"] = json!(iss);
+    }
+    claims
+}
+
+/// `claims` signed by the trusted key.
+fn statement(claims: &Value) -> String {
+    statement_key().sign(claims, Some("statement-key"))
+}
+
+/// One valid statement, the same for the whole run (ES256 signatures are randomised, and a
+/// proof's predicate cannot capture it).
+fn valid_statement() -> &'static str {
+    static STATEMENT: OnceLock<String> = OnceLock::new();
+    STATEMENT.get_or_init(|| statement(&statement_claims(Some(STATEMENT_ISSUER), 3600)))
+}
+
+/// `jwt` with one bit of its signature's first byte flipped.
+fn flip_signature_byte(jwt: &str) -> String {
+    let (input, signature) = jwt.rsplit_once('.').expect("three parts");
+    let mut bytes = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
+    bytes[0] ^= 0x01;
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The harness's plain JSON with `statement`.
+fn statement_request(statement: &str) -> Value {
+    json!({"redirect_uris": [CB], "client_name": JSON_NAME, "software_statement": statement})
+}
+
+/// Registered with the statement's claims.
+fn used_statement(r: &Reply) -> bool {
+    registered(r)
+        && r.member("client_name") == json!(STATEMENT_NAME)
+        && r.member("software_id") == json!("dcrcheck-statement")
 }
 
 #[derive(Debug)]
@@ -1003,6 +1082,40 @@ fn proof(defect: Defect) -> Proof {
     key["n"] = json!(URL_SAFE_NO_PAD.encode([0xc5u8; 128]));
     let short_rsa = jwks_of(key);
     match defect {
+        StatementJsonWins => Proof::Http {
+            req: Req::Json(statement_request(valid_statement())),
+            shows: |r| registered(r) && r.member("client_name") == json!(JSON_NAME),
+        },
+        StatementEchoAltered => Proof::Http {
+            req: Req::Json(statement_request(valid_statement())),
+            shows: |r| {
+                used_statement(r)
+                    && r.member("software_statement").is_string()
+                    && r.member("software_statement") != json!(valid_statement())
+            },
+        },
+        StatementSignatureUnchecked => Proof::Http {
+            req: Req::Json(statement_request(&flip_signature_byte(valid_statement()))),
+            shows: used_statement,
+        },
+        StatementExpiryUnchecked => Proof::Http {
+            req: Req::Json(statement_request(&statement(&statement_claims(
+                Some(STATEMENT_ISSUER),
+                -3600,
+            )))),
+            shows: used_statement,
+        },
+        StatementIssuerUnchecked => Proof::Http {
+            req: Req::Json(statement_request(&statement(&statement_claims(
+                Some("https://unknown-issuer.example"),
+                3600,
+            )))),
+            shows: used_statement,
+        },
+        StatementWithoutIss => Proof::Http {
+            req: Req::Json(statement_request(&statement(&statement_claims(None, 3600)))),
+            shows: used_statement,
+        },
         TrustUnsignedSoftwareStatement => Proof::Http {
             req: Req::Json(with(
                 json!({"software_statement": "eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL3guZXhhbXBsZSIsImNsaWVudF9uYW1lIjoiZnJvbS1zdGF0ZW1lbnQifQ."}),
@@ -1411,12 +1524,26 @@ fn proof(defect: Defect) -> Proof {
         TokenRejectsIssuedSecret => {
             Proof::OwnTest("defect_token_rejects_issued_secret_refuses_the_issued_secret")
         }
+        TokenAcceptsUnverifiedAssertion => {
+            Proof::OwnTest("defect_token_accepts_unverified_assertion_takes_a_forged_signature")
+        }
+        TokenRejectsClientAssertion => {
+            Proof::OwnTest("defect_token_rejects_client_assertion_refuses_a_valid_assertion")
+        }
+        TokenAcceptsExpiredSecret => {
+            Proof::OwnTest("defect_token_accepts_expired_secret_takes_a_dead_secret")
+        }
+        MetadataIssuerMismatch | MetadataHttpTokenEndpoint | RefuseAdvertisedAuthMethod => {
+            Proof::OwnTest("metadata_defects_change_the_discovery_documents_or_registration")
+        }
     }
 }
 
 #[tokio::test]
 async fn each_defect_changes_the_http_behaviour() {
-    let clean = server(ServerConfig::default()).await;
+    // The clean server trusts the statement issuer too, so that the statement defects are
+    // contrasted with a server that checks statements rather than one that ignores them.
+    let clean = trusting_server().await;
     for &defect in Defect::ALL {
         let Proof::Http { req, shows } = proof(defect) else {
             continue;
@@ -2394,4 +2521,582 @@ async fn defect_token_rejects_issued_secret_refuses_the_issued_secret() {
     assert!(is_token(
         &client_token(&clean, &m, Auth::Basic, &secret_of(&m)).await
     ));
+}
+
+/// `client_secret_expires_at` of a registration response; 0 when absent.
+fn expiry_of(m: &Managed) -> u64 {
+    m.body["client_secret_expires_at"].as_u64().unwrap_or(0)
+}
+
+/// Sleeps until the Unix second `at` has begun, plus a margin.
+async fn sleep_past(at: u64) {
+    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at);
+    let left = deadline
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    tokio::time::sleep(left + std::time::Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_secret_lifetime_sets_client_secret_expires_at_and_updates_keep_it() {
+    let hour = std::time::Duration::from_secs(3600);
+    let s = server(ServerConfig {
+        secret_lifetime: Some(hour),
+        ..ServerConfig::default()
+    })
+    .await;
+    let before = now_secs();
+    let m = cc_client(&s, "client_secret_basic").await;
+    let issued = m.body["client_id_issued_at"].as_u64().unwrap_or(0);
+    let expires = expiry_of(&m);
+    // Issue time + lifetime, rounded up: at most one second past the whole-second issue time.
+    assert!(
+        (issued + 3600..=issued + 3601).contains(&expires) && expires > before + 3600,
+        "issued {issued}, expires {expires}"
+    );
+    assert!(is_token(
+        &client_token(&s, &m, Auth::Basic, &secret_of(&m)).await
+    ));
+    // Reads and updates keep the secret and its expiry: an update does not rotate it.
+    assert_eq!(
+        read_client(&m).await.member("client_secret_expires_at"),
+        json!(expires)
+    );
+    let r = update_client(&m, &update_body(&m)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.member("client_secret_expires_at"), json!(expires));
+    // A secret drawn afresh in an update lives a full lifetime from then.
+    let public = with_member(
+        &without_member(&update_body(&m), "client_secret"),
+        "token_endpoint_auth_method",
+        json!("none"),
+    );
+    assert_eq!(update_client(&m, &public).await.status, 200);
+    let back = with_member(
+        &public,
+        "token_endpoint_auth_method",
+        json!("client_secret_basic"),
+    );
+    let before = now_secs();
+    let r = update_client(&m, &back).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let fresh = r.member("client_secret_expires_at").as_u64().unwrap_or(0);
+    assert!(
+        fresh > before + 3600 && fresh <= now_secs() + 3601,
+        "{fresh}"
+    );
+    // A client without a secret has no expiry.
+    let public = cc_client(&s, "none").await;
+    assert!(public.body.get("client_secret_expires_at").is_none());
+    s.shutdown().await;
+
+    // Without a lifetime the secret never expires.
+    let s = server(ServerConfig::default()).await;
+    let m = cc_client(&s, "client_secret_post").await;
+    assert_eq!(m.body["client_secret_expires_at"], json!(0));
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn defect_token_accepts_expired_secret_takes_a_dead_secret() {
+    let s = defective(&[Defect::TokenAcceptsExpiredSecret]).await;
+    let clean = server(ServerConfig {
+        secret_lifetime: Some(std::time::Duration::from_secs(2)),
+        ..ServerConfig::default()
+    })
+    .await;
+    let bad = cc_client(&s, "client_secret_basic").await;
+    let basic = cc_client(&clean, "client_secret_basic").await;
+    let post_client = cc_client(&clean, "client_secret_post").await;
+    for m in [&bad, &basic, &post_client] {
+        let issued = m.body["client_id_issued_at"].as_u64().unwrap_or(0);
+        let expires = expiry_of(m);
+        assert!((issued + 2..=issued + 3).contains(&expires), "{:?}", m.body);
+    }
+    // Before expiry the secrets work everywhere.
+    assert!(is_token(
+        &client_token(&s, &bad, Auth::Basic, &secret_of(&bad)).await
+    ));
+    assert!(is_token(
+        &client_token(&clean, &basic, Auth::Basic, &secret_of(&basic)).await
+    ));
+    assert!(is_token(
+        &client_token(&clean, &post_client, Auth::Post, &secret_of(&post_client)).await
+    ));
+
+    sleep_past(
+        expiry_of(&bad)
+            .max(expiry_of(&basic))
+            .max(expiry_of(&post_client)),
+    )
+    .await;
+    let r = client_token(&s, &bad, Auth::Basic, &secret_of(&bad)).await;
+    assert!(is_token(&r), "{r:?}");
+    let r = client_token(&clean, &basic, Auth::Basic, &secret_of(&basic)).await;
+    assert!(is_invalid_client(&r, true), "{r:?}");
+    let r = client_token(&clean, &post_client, Auth::Post, &secret_of(&post_client)).await;
+    assert!(is_invalid_client(&r, false), "{r:?}");
+    s.shutdown().await;
+    clean.shutdown().await;
+}
+
+// Software statements over HTTP (the verification outcomes one by one are unit-tested in
+// `statement.rs`).
+
+#[tokio::test]
+async fn a_trusted_statement_is_used_echoed_byte_for_byte_and_kept_for_reads() {
+    let s = trusting_server().await;
+    let sent = valid_statement();
+    let r = post(&s, statement_request(sent)).await;
+    assert!(used_statement(&r), "{r:?}");
+    // Byte for byte: the raw body carries the statement as one unescaped JSON string.
+    assert_eq!(r.member("software_statement"), json!(sent));
+    assert!(r.text.contains(&format!("\"{sent}\"")));
+    for claim in ["iss", "exp", "iat"] {
+        assert!(r.member(claim).is_null(), "{claim} is not metadata");
+    }
+    let m = managed(&r);
+    let read = read_client(&m).await;
+    assert_eq!(read.status, 200, "{read:?}");
+    assert_eq!(read.member("software_statement"), json!(sent));
+    assert_eq!(read.member("client_name"), json!(STATEMENT_NAME));
+    // An update carrying the statement again keeps it (RFC 7592 §2.2).
+    let updated = update_client(&m, &update_body(&m)).await;
+    assert_eq!(updated.status, 200, "{updated:?}");
+    assert_eq!(updated.member("software_statement"), json!(sent));
+    // The same request without a trusted issuer: the statement is ignored.
+    let ignoring = server(ServerConfig::default()).await;
+    let r = post(&ignoring, statement_request(sent)).await;
+    assert!(registered(&r), "{r:?}");
+    assert_eq!(r.member("client_name"), json!(JSON_NAME));
+    assert!(r.member("software_statement").is_null());
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_statements_get_the_statement_error_codes() {
+    let s = trusting_server().await;
+    let stranger = EcKey::generate("statement-key");
+    let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let none_payload =
+        URL_SAFE_NO_PAD.encode(statement_claims(Some(STATEMENT_ISSUER), 3600).to_string());
+    let good = statement_claims(Some(STATEMENT_ISSUER), 3600);
+    let invalid = "invalid_software_statement";
+    for (name, sent, code) in [
+        ("flipped", flip_signature_byte(valid_statement()), invalid),
+        (
+            "unknown iss",
+            statement(&statement_claims(
+                Some("https://unknown-issuer.example"),
+                3600,
+            )),
+            "unapproved_software_statement",
+        ),
+        ("no iss", statement(&statement_claims(None, 3600)), invalid),
+        (
+            "expired",
+            statement(&statement_claims(Some(STATEMENT_ISSUER), -3600)),
+            invalid,
+        ),
+        (
+            "alg none",
+            format!("{none_header}.{none_payload}."),
+            invalid,
+        ),
+        ("abc", "abc".to_owned(), invalid),
+        (
+            "unknown key",
+            stranger.sign(&good, Some("statement-key")),
+            invalid,
+        ),
+    ] {
+        let r = post(&s, statement_request(&sent)).await;
+        assert!(r.is_error(code), "{name}: {} {}", r.status, r.text);
+    }
+    let r = post(&s, with(json!({"software_statement": 5}))).await;
+    assert!(r.is_error(invalid), "{r:?}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_rs256_statement_from_an_rsa_issuer_is_used() {
+    use rsa::pkcs1::EncodeRsaPrivateKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("rsa key");
+    let jwk = json!({
+        "kty": "RSA", "kid": "rsa-1",
+        "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+        "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+    });
+    let der = key.to_pkcs1_der().expect("pkcs1");
+    let encoding = jsonwebtoken::EncodingKey::from_rsa_der(der.as_bytes());
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("rsa-1".to_owned());
+    let claims = statement_claims(Some(STATEMENT_ISSUER), 3600);
+    let sent = jsonwebtoken::encode(&header, &claims, &encoding).expect("RS256");
+    let s = server(ServerConfig {
+        trusted_statement: Some(TrustedStatementIssuer {
+            issuer: STATEMENT_ISSUER.to_owned(),
+            jwk,
+        }),
+        ..ServerConfig::default()
+    })
+    .await;
+    let r = post(&s, statement_request(&sent)).await;
+    assert!(used_statement(&r), "{r:?}");
+    assert_eq!(r.member("software_statement"), json!(sent));
+    // The ES256 key is not this server's.
+    let r = post(&s, statement_request(valid_statement())).await;
+    assert!(r.is_error("invalid_software_statement"), "{r:?}");
+    s.shutdown().await;
+}
+
+// private_key_jwt at the token endpoint.
+
+/// A client registered for client_credentials with private_key_jwt and `key`'s JWK.
+async fn pkj_client(s: &RunningServer, key: &EcKey) -> Managed {
+    let m = register_client(
+        s,
+        with(json!({
+            "grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks": jwks(&key.jwk),
+        })),
+    )
+    .await;
+    assert!(m.body.get("client_secret").is_none(), "{:?}", m.body);
+    m
+}
+
+fn token_url(s: &RunningServer) -> String {
+    format!("{}{TOKEN_PATH}", s.base_url())
+}
+
+/// Assertion claims for client `id`: audience `aud`, expiring `exp_in` seconds from now.
+fn assertion_claims(id: &str, aud: &str, exp_in: i64) -> Value {
+    let now = now_secs();
+    json!({
+        "iss": id, "sub": id, "aud": aud, "iat": now,
+        "exp": now.saturating_add_signed(exp_in),
+        "jti": super::store::random_token(16),
+    })
+}
+
+/// A client_credentials request with these extra form parameters.
+async fn form_token_request(s: &RunningServer, params: &[(&str, &str)]) -> Reply {
+    let mut form = vec!["grant_type=client_credentials".to_owned()];
+    for (name, value) in params {
+        form.push(format!("{name}={}", form_encode(value)));
+    }
+    let res = reqwest::Client::new()
+        .post(token_url(s))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form.join("&"))
+        .send()
+        .await
+        .expect("a response");
+    into_reply(res).await.expect("a body")
+}
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+async fn assertion_token(s: &RunningServer, assertion: &str) -> Reply {
+    form_token_request(
+        s,
+        &[
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", assertion),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn private_key_jwt_clients_get_tokens_for_valid_assertions_only() {
+    let s = server(ServerConfig::default()).await;
+    let key = EcKey::generate("client-key");
+    let other = EcKey::generate("client-key");
+    let m = pkj_client(&s, &key).await;
+    let url = token_url(&s);
+    let valid = key.sign(&assertion_claims(&m.id, &url, 300), Some("client-key"));
+    let r = assertion_token(&s, &valid).await;
+    assert!(is_token(&r), "{r:?}");
+    // No kid: any EC key of the client; the issuer as aud, in an array; client_id repeated.
+    let no_kid = key.sign(&assertion_claims(&m.id, &s.base_url(), 300), None);
+    let r = form_token_request(
+        &s,
+        &[
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &no_kid),
+            ("client_id", &m.id),
+        ],
+    )
+    .await;
+    assert!(is_token(&r), "{r:?}");
+    let mut array_aud = assertion_claims(&m.id, &url, 300);
+    array_aud["aud"] = json!(["https://elsewhere.example", url]);
+    assert!(is_token(
+        &assertion_token(&s, &key.sign(&array_aud, None)).await
+    ));
+
+    let mut wrong_sub = assertion_claims(&m.id, &url, 300);
+    wrong_sub["sub"] = json!("someone-else");
+    let refused = [
+        (
+            "another key",
+            other.sign(&assertion_claims(&m.id, &url, 300), Some("client-key")),
+        ),
+        (
+            "wrong aud",
+            key.sign(
+                &assertion_claims(&m.id, "https://elsewhere.example/token", 300),
+                None,
+            ),
+        ),
+        (
+            "expired",
+            key.sign(&assertion_claims(&m.id, &url, -3600), None),
+        ),
+        ("sub is not iss", key.sign(&wrong_sub, None)),
+        (
+            "unknown kid",
+            key.sign(&assertion_claims(&m.id, &url, 300), Some("nope")),
+        ),
+        (
+            "unknown client",
+            key.sign(&assertion_claims("nobody", &url, 300), None),
+        ),
+        ("flipped", flip_signature_byte(&valid)),
+        ("not a jwt", "abc".to_owned()),
+    ];
+    for (name, assertion) in refused {
+        let r = assertion_token(&s, &assertion).await;
+        assert!(is_invalid_client(&r, false), "{name}: {r:?}");
+    }
+    // A client_id that is not the assertion's.
+    let r = form_token_request(
+        &s,
+        &[
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &valid),
+            ("client_id", "someone-else"),
+        ],
+    )
+    .await;
+    assert!(is_invalid_client(&r, false), "{r:?}");
+    // An unknown assertion type; an assertion together with a secret.
+    let r = form_token_request(
+        &s,
+        &[
+            ("client_assertion_type", "urn:example:other"),
+            ("client_assertion", &valid),
+        ],
+    )
+    .await;
+    assert!(is_invalid_client(&r, false), "{r:?}");
+    let r = form_token_request(&s, &[("client_assertion", &valid)]).await;
+    assert!(is_token_error(&r, "invalid_request"), "{r:?}");
+    let r = form_token_request(
+        &s,
+        &[
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &valid),
+            ("client_secret", "x"),
+        ],
+    )
+    .await;
+    assert!(is_token_error(&r, "invalid_request"), "{r:?}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn assertions_and_secrets_each_need_their_registered_method() {
+    let s = server(ServerConfig::default()).await;
+    let key = EcKey::generate("k");
+    // A secret client signs an assertion with a key it never registered: refused; and a
+    // private_key_jwt client has no secret to send.
+    let secret_client = cc_client(&s, "client_secret_basic").await;
+    let url = token_url(&s);
+    let r = assertion_token(
+        &s,
+        &key.sign(&assertion_claims(&secret_client.id, &url, 300), None),
+    )
+    .await;
+    assert!(is_invalid_client(&r, false), "{r:?}");
+    let pkj = pkj_client(&s, &key).await;
+    let r = client_token(&s, &pkj, Auth::Post, "guess").await;
+    assert_eq!(r.status, 401, "{r:?}");
+    // A registered signing algorithm that is not the assertion's.
+    let rs256_only = register_client(
+        &s,
+        with(json!({
+            "grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_signing_alg": "RS256",
+            "jwks": jwks(&key.jwk),
+        })),
+    )
+    .await;
+    let r = assertion_token(
+        &s,
+        &key.sign(&assertion_claims(&rs256_only.id, &url, 300), None),
+    )
+    .await;
+    assert!(is_invalid_client(&r, false), "{r:?}");
+    // A private_key_jwt client without the client_credentials grant.
+    let code_client = register_client(
+        &s,
+        with(json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": jwks(&key.jwk)})),
+    )
+    .await;
+    let r = assertion_token(
+        &s,
+        &key.sign(&assertion_claims(&code_client.id, &url, 300), None),
+    )
+    .await;
+    assert!(is_token_error(&r, "unauthorized_client"), "{r:?}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_documents_advertise_private_key_jwt_and_its_algorithms() {
+    let s = server(ServerConfig::default()).await;
+    for path in [OPENID_CONFIGURATION_PATH, OAUTH_SERVER_METADATA_PATH] {
+        let r = send_to(&format!("{}{path}", s.base_url()), &Req::Get)
+            .await
+            .expect("discovery");
+        assert_eq!(r.member("issuer"), json!(s.base_url()));
+        let methods = r.member("token_endpoint_auth_methods_supported");
+        assert!(methods
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("private_key_jwt"))));
+        assert_eq!(
+            r.member("token_endpoint_auth_signing_alg_values_supported"),
+            json!(["RS256", "ES256"])
+        );
+    }
+    s.shutdown().await;
+    // Listing client_secret_basic alone, the defect has no algorithms to list.
+    let s = defective(&[Defect::AdvertiseFewerAuthMethods]).await;
+    let r = send_to(&s.discovery_url(), &Req::Get)
+        .await
+        .expect("discovery");
+    assert!(r
+        .member("token_endpoint_auth_signing_alg_values_supported")
+        .is_null());
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn defect_token_accepts_unverified_assertion_takes_a_forged_signature() {
+    let key = EcKey::generate("k");
+    let forger = EcKey::generate("k");
+    for (defects, accepted) in [
+        (&[Defect::TokenAcceptsUnverifiedAssertion][..], true),
+        (&[][..], false),
+    ] {
+        let s = defective(defects).await;
+        let m = pkj_client(&s, &key).await;
+        let forged = forger.sign(&assertion_claims(&m.id, &token_url(&s), 300), Some("k"));
+        let r = assertion_token(&s, &forged).await;
+        assert_eq!(is_token(&r), accepted, "{defects:?}: {r:?}");
+        assert_eq!(
+            is_invalid_client(&r, false),
+            !accepted,
+            "{defects:?}: {r:?}"
+        );
+        s.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn defect_token_rejects_client_assertion_refuses_a_valid_assertion() {
+    let key = EcKey::generate("k");
+    for (defects, accepted) in [
+        (&[Defect::TokenRejectsClientAssertion][..], false),
+        (&[][..], true),
+    ] {
+        let s = defective(defects).await;
+        let m = pkj_client(&s, &key).await;
+        let valid = key.sign(&assertion_claims(&m.id, &token_url(&s), 300), Some("k"));
+        let r = assertion_token(&s, &valid).await;
+        assert_eq!(is_token(&r), accepted, "{defects:?}: {r:?}");
+        assert_eq!(
+            is_invalid_client(&r, false),
+            !accepted,
+            "{defects:?}: {r:?}"
+        );
+        // Secrets still work.
+        let c = cc_client(&s, "client_secret_basic").await;
+        assert!(is_token(
+            &client_token(&s, &c, Auth::Basic, &secret_of(&c)).await
+        ));
+        s.shutdown().await;
+    }
+}
+
+// RFC 8414 metadata defects.
+
+#[tokio::test]
+async fn metadata_defects_change_the_discovery_documents_or_registration() {
+    let s = defective(&[Defect::MetadataIssuerMismatch]).await;
+    for path in [OPENID_CONFIGURATION_PATH, OAUTH_SERVER_METADATA_PATH] {
+        let r = send_to(&format!("{}{path}", s.base_url()), &Req::Get)
+            .await
+            .expect("discovery");
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.member("issuer"),
+            json!(format!("{}/other-issuer", s.base_url()))
+        );
+        assert_eq!(
+            r.member("registration_endpoint"),
+            json!(s.registration_url())
+        );
+        assert_eq!(r.member("token_endpoint"), json!(token_url(&s)));
+    }
+    // A client that believes the advertised issuer still authenticates: the defect breaks the
+    // metadata only.
+    let key = EcKey::generate("k");
+    let m = pkj_client(&s, &key).await;
+    let aud = format!("{}/other-issuer", s.base_url());
+    let r = assertion_token(&s, &key.sign(&assertion_claims(&m.id, &aud, 300), None)).await;
+    assert!(is_token(&r), "{r:?}");
+    s.shutdown().await;
+
+    for (defects, scheme) in [
+        (&[Defect::MetadataHttpTokenEndpoint][..], "http"),
+        (&[][..], "https"),
+    ] {
+        let s = tls_server(defects).await;
+        let doc: Value = tls_client(&s, false)
+            .get(s.discovery_url())
+            .send()
+            .await
+            .expect("discovery")
+            .json()
+            .await
+            .expect("json");
+        let expected = format!("{scheme}://{}{TOKEN_PATH}", s.addr());
+        assert_eq!(doc["token_endpoint"], json!(expected), "{defects:?}");
+        assert_eq!(doc["registration_endpoint"], json!(s.registration_url()));
+        assert_eq!(doc["issuer"], json!(s.base_url()));
+        s.shutdown().await;
+    }
+
+    let s = defective(&[Defect::RefuseAdvertisedAuthMethod]).await;
+    let post_method = with(json!({"token_endpoint_auth_method": "client_secret_post"}));
+    let r = post(&s, post_method.clone()).await;
+    assert!(r.is_error("invalid_client_metadata"), "{r:?}");
+    let doc = send_to(&s.discovery_url(), &Req::Get)
+        .await
+        .expect("discovery");
+    assert!(doc
+        .member("token_endpoint_auth_methods_supported")
+        .as_array()
+        .is_some_and(|m| m.contains(&json!("client_secret_post"))));
+    assert!(registered(&post(&s, b0()).await));
+    s.shutdown().await;
+    let clean = server(ServerConfig::default()).await;
+    assert!(registered(&post(&clean, post_method).await));
 }

@@ -1,22 +1,28 @@
 //! A minimal OAuth 2.0 token endpoint (`POST /token`, RFC 6749 §3.2): the client credentials
 //! grant only (§4.4), so a registered client can prove its credentials work. The client
-//! authenticates with HTTP Basic or with form parameters (§2.3.1), whichever it registered as
-//! its `token_endpoint_auth_method`; errors follow §5.2. Nothing is stored: the access token
-//! is a fresh random string that no other endpoint accepts.
+//! authenticates with HTTP Basic or with form parameters (§2.3.1), or with a `private_key_jwt`
+//! assertion (`assertion`), whichever it registered as its `token_endpoint_auth_method`;
+//! errors follow §5.2. Nothing is stored: the access token is a fresh random string that no
+//! other endpoint accepts.
+//!
+//! A secret whose `client_secret_expires_at` (RFC 7591 §3.2.1) has come is refused like a
+//! wrong one.
 //!
 //! The endpoint commits only its own defects (`token-accepts-wrong-secret`,
-//! `token-rejects-issued-secret`); the registration endpoints' defects never reach it.
+//! `token-rejects-issued-secret`, `token-accepts-expired-secret`, and the assertion ones);
+//! the registration endpoints' defects never reach it.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::Value;
 
+use super::assertion;
 use super::defects::{Defect, DefectSet};
 use super::endpoint::{body_refused, constant_time_eq, digest, media_type, read_body, AppState};
 use super::response::{self, protocol_error};
@@ -53,7 +59,7 @@ pub(crate) async fn token(State(state): State<Arc<AppState>>, req: Request) -> R
         Ok(bytes) => bytes,
         Err(e) => return body_refused(e, state.body_limit, &DefectSet::default()),
     };
-    match grant(&state, &parts.headers, &bytes) {
+    match grant(&state, &parts.headers, &parts.uri, &bytes) {
         Ok(()) => response::access_token(&super::store::random_token(32), EXPIRES_IN),
         Err(error) => error.response(),
     }
@@ -61,7 +67,7 @@ pub(crate) async fn token(State(state): State<Arc<AppState>>, req: Request) -> R
 
 /// Why a token request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum TokenError {
+pub(super) enum TokenError {
     /// 400 `invalid_request`.
     InvalidRequest(&'static str),
     /// 400 `unsupported_grant_type`.
@@ -124,7 +130,7 @@ impl Credentials {
 }
 
 /// The whole decision: `Ok` when a token may be issued.
-fn grant(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), TokenError> {
+fn grant(state: &AppState, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Result<(), TokenError> {
     if media_type(headers).as_deref() != Some(FORM_URLENCODED) {
         return Err(TokenError::InvalidRequest(
             "the content type must be application/x-www-form-urlencoded",
@@ -136,17 +142,28 @@ fn grant(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), Token
         Some(grant) if grant == GRANT_CLIENT_CREDENTIALS => {}
         Some(_) => return Err(TokenError::UnsupportedGrantType),
     }
-    let credentials = credentials(headers, &form)?;
-    let defects = &state.defects;
-    let invalid = |why| TokenError::InvalidClient {
-        basic: credentials.basic(),
-        why,
+    let client = if assertion::is_assertion_request(&form) {
+        // RFC 6749 §2.3: one authentication method per request.
+        if headers.contains_key(header::AUTHORIZATION) || form.contains_key(CLIENT_SECRET) {
+            return Err(TokenError::InvalidRequest(
+                "the client authenticated with more than one method",
+            ));
+        }
+        let audiences = state.assertion_audiences(headers, uri);
+        assertion::authenticate(&state.store, &form, &audiences, &state.defects, now_secs())?
+    } else {
+        let credentials = credentials(headers, &form)?;
+        let invalid = |why| TokenError::InvalidClient {
+            basic: credentials.basic(),
+            why,
+        };
+        let client = state
+            .store
+            .get(&credentials.client_id)
+            .ok_or_else(|| invalid("client authentication failed"))?;
+        check_secret(&client, &credentials, &state.defects, now_secs()).map_err(invalid)?;
+        client
     };
-    let client = state
-        .store
-        .get(&credentials.client_id)
-        .ok_or_else(|| invalid("client authentication failed"))?;
-    check_secret(&client, &credentials, defects).map_err(invalid)?;
     let grants = client.record.get(GRANT_TYPES).and_then(Value::as_array);
     if !grants.is_some_and(|g| g.iter().any(|v| v == GRANT_CLIENT_CREDENTIALS)) {
         return Err(TokenError::UnauthorizedClient);
@@ -163,6 +180,7 @@ fn check_secret(
     client: &StoredClient,
     credentials: &Credentials,
     defects: &DefectSet,
+    now: u64,
 ) -> Result<(), &'static str> {
     const FAILED: &str = "client authentication failed";
     let record = &client.record;
@@ -182,11 +200,12 @@ fn check_secret(
     if registered != credentials.method {
         return Err("the client must authenticate with its registered token_endpoint_auth_method");
     }
+    // RFC 7591 §3.2.1: 0 is never; otherwise the secret is dead from that second on.
     let expires_at = record
         .get(CLIENT_SECRET_EXPIRES_AT)
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    if expires_at != 0 && expires_at < now_secs() {
+    if expires_at != 0 && expires_at <= now && !defects.has(Defect::TokenAcceptsExpiredSecret) {
         return Err("the client secret has expired");
     }
     Ok(())
@@ -306,6 +325,40 @@ fn form_decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn client_with(secret: &str, expires_at: u64) -> StoredClient {
+        let mut record = serde_json::Map::new();
+        record.insert(CLIENT_SECRET.into(), Value::from(secret));
+        record.insert(CLIENT_SECRET_EXPIRES_AT.into(), Value::from(expires_at));
+        StoredClient {
+            record,
+            endpoint: super::super::validate::Endpoint::Register,
+            token_digest: [0; 32],
+            uri: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_secret_is_refused_from_its_expiry_second_on() {
+        let presented = Credentials {
+            client_id: "c".into(),
+            secret: "s".into(),
+            method: AUTH_CLIENT_SECRET_BASIC,
+        };
+        let clean = DefectSet::default();
+        let check = |expires_at, now, defects: &DefectSet| {
+            check_secret(&client_with("s", expires_at), &presented, defects, now)
+        };
+        assert_eq!(check(0, 1_000, &clean), Ok(()), "0 is never");
+        assert_eq!(check(1_001, 1_000, &clean), Ok(()));
+        assert!(check(1_000, 1_000, &clean).is_err(), "not later than now");
+        assert!(check(999, 1_000, &clean).is_err());
+        let defective = DefectSet::new(&[Defect::TokenAcceptsExpiredSecret]);
+        assert_eq!(check(999, 1_000, &defective), Ok(()));
+        // The defect skips only the expiry check.
+        let wrong = check_secret(&client_with("t", 999), &presented, &defective, 1_000);
+        assert!(wrong.is_err());
+    }
 
     fn basic_header(id: &str, secret: &str) -> String {
         format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))

@@ -115,6 +115,7 @@ pub(crate) enum ErrorCode {
     InvalidRedirectUri,
     InvalidClientMetadata,
     InvalidSoftwareStatement,
+    UnapprovedSoftwareStatement,
     InvalidRequest,
 }
 
@@ -124,6 +125,7 @@ impl ErrorCode {
             ErrorCode::InvalidRedirectUri => INVALID_REDIRECT_URI,
             ErrorCode::InvalidClientMetadata => INVALID_CLIENT_METADATA,
             ErrorCode::InvalidSoftwareStatement => INVALID_SOFTWARE_STATEMENT,
+            ErrorCode::UnapprovedSoftwareStatement => UNAPPROVED_SOFTWARE_STATEMENT,
             ErrorCode::InvalidRequest => INVALID_REQUEST,
         }
     }
@@ -201,6 +203,9 @@ pub(crate) struct Registration {
     pub jwks: Option<Value>,
     pub software_id: Option<String>,
     pub software_version: Option<String>,
+    /// A software statement the server verified and used, exactly as received; set by the
+    /// caller after validation (`statement::apply`), never by `validate`.
+    pub software_statement: Option<String>,
     pub subject_type: Option<String>,
     pub id_token_signed_response_alg: String,
     pub id_token_encryption: Option<Encryption>,
@@ -280,6 +285,12 @@ pub(crate) fn validate(
 
     let token_endpoint_auth_method = match opt_string(obj, TOKEN_ENDPOINT_AUTH_METHOD)? {
         None => AUTH_CLIENT_SECRET_BASIC.to_owned(),
+        // Still listed in the discovery documents: the refusal contradicts them.
+        Some(AUTH_CLIENT_SECRET_POST) if defects.has(Defect::RefuseAdvertisedAuthMethod) => {
+            return Err(Rejection::metadata(
+                "token_endpoint_auth_method client_secret_post is not accepted",
+            ))
+        }
         Some(m) if SUPPORTED_AUTH_METHODS.contains(&m) => m.to_owned(),
         Some(m) if defects.has(Defect::EchoUnknownAuthMethod) => m.to_owned(),
         Some(_) => {
@@ -430,6 +441,7 @@ pub(crate) fn validate(
         jwks,
         software_id,
         software_version,
+        software_statement: None,
         subject_type,
         id_token_signed_response_alg,
         id_token_encryption,
