@@ -233,12 +233,18 @@ async fn serve(args: ServeArgs) -> u8 {
         Ok(pem) => pem,
         Err(e) => return error(exit_code::USAGE, &e.to_string()),
     };
+    let trusted_statement = match args.trusted_statement() {
+        Ok(t) => t,
+        Err(e) => return error(exit_code::USAGE, &e.to_string()),
+    };
     let config = dcrcheck::server::ServerConfig {
         initial_access_token: token,
         defects,
         tls: args.tls,
         client_ca_pem,
         rate_limit: args.rate_limit,
+        trusted_statement,
+        secret_lifetime: args.secret_lifetime.map(std::time::Duration::from_secs),
         ..Default::default()
     };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));

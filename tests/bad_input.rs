@@ -147,6 +147,49 @@ fn each_bad_input_is_one_line_and_exit_2() {
             "invalid --discovery",
         ),
         (
+            vec![
+                "run",
+                "--software-statement-key",
+                "/nonexistent/key.pem",
+                "--software-statement-iss",
+                "https://iss.example",
+            ],
+            vec![],
+            "--software-statement-key /nonexistent/key.pem",
+        ),
+        (
+            vec![
+                "run",
+                "--software-statement-key",
+                &no_pem,
+                "--software-statement-iss",
+                "https://iss.example",
+            ],
+            vec![],
+            "not a PEM private key",
+        ),
+        (
+            vec!["run", "--software-statement-key", &no_pem],
+            vec![],
+            "--software-statement-iss",
+        ),
+        (
+            vec![
+                "serve",
+                "--trust-statement-key",
+                &no_pem,
+                "--trust-statement-iss",
+                "https://iss.example",
+            ],
+            vec![],
+            "not a PEM private key",
+        ),
+        (
+            vec!["serve", "--secret-lifetime", "0"],
+            vec![],
+            "--secret-lifetime",
+        ),
+        (
             vec!["run", "--report-junit", &dir],
             vec![],
             "is a directory",

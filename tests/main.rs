@@ -26,6 +26,7 @@ mod secrets;
 mod sharding;
 mod snapshot_drift;
 mod snapshots;
+mod statements;
 mod support;
 mod tls;
 mod token;

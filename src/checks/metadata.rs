@@ -150,6 +150,22 @@ fn metadata_endpoints_use_https(ctx: &RunContext, out: &mut Out) {
     }
 }
 
+/// Whether the metadata lists every value of `value` (a string or an array of them) in the
+/// `*_supported` list for `member`.
+pub(super) fn advertised(metadata: &Map<String, Value>, member: &str, value: &Value) -> bool {
+    let Some(list) = supported_list(member)
+        .and_then(|l| metadata.get(l))
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
+    let values: Vec<&Value> = match value {
+        Value::Array(a) => a.iter().collect(),
+        v => vec![v],
+    };
+    !values.is_empty() && values.iter().all(|v| list.contains(v))
+}
+
 pub(super) const ADVERTISED_VALUES_ARE_ACCEPTED: Check = Check {
     name: "advertised_values_are_accepted",
     requirements: &[ADVERTISED_ROW],
@@ -157,7 +173,7 @@ pub(super) const ADVERTISED_VALUES_ARE_ACCEPTED: Check = Check {
 };
 
 /// The metadata list that advertises a registration member's values.
-fn supported_list(member: &str) -> Option<&'static str> {
+pub(super) fn supported_list(member: &str) -> Option<&'static str> {
     match member {
         TOKEN_ENDPOINT_AUTH_METHOD => Some("token_endpoint_auth_methods_supported"),
         GRANT_TYPES => Some("grant_types_supported"),
@@ -197,17 +213,7 @@ fn advertised_values_are_accepted(ctx: &CaseContext, out: &mut Out) {
     }
     let mut asked = Vec::new();
     for (member, value) in &changed {
-        let Some(list) = supported_list(member) else {
-            return;
-        };
-        let Some(advertised) = metadata.get(list).and_then(Value::as_array) else {
-            return;
-        };
-        let values: Vec<&Value> = match value {
-            Value::Array(a) => a.iter().collect(),
-            v => vec![v],
-        };
-        if values.is_empty() || !values.iter().all(|v| advertised.contains(v)) {
+        if !advertised(metadata, member, value) {
             return;
         }
         asked.push(format!("{member} {}", short(value)));

@@ -290,7 +290,7 @@ pub static GROUNDS: &[Ground] = &[
     ground(
         "R7591-3.2.1-f",
         Scope::All,
-        "redirect_uris of a client with a redirect-based grant not returned",
+        "redirect_uris of a client with a redirect-based grant, or a member sent with values the metadata lists as supported, not returned",
         REGISTERED_METADATA,
         "RFC 7591 §3.2.1",
     ),

@@ -246,6 +246,14 @@ fn registered_members_are_returned(ctx: &CaseContext, out: &mut Out) {
             SOFTWARE_ID | SOFTWARE_VERSION => ("R7591-2-s", Severity::Info),
             m if is_language_tagged(m) => ("R7591-2.2-a", Severity::Info),
             m if m.contains('#') => continue,
+            // A member sent with values the metadata lists is one the server says it supports:
+            // registered, so it must come back (RFC 7591 §3.2.1).
+            m if ctx
+                .metadata
+                .is_some_and(|md| super::metadata::advertised(md, m, value)) =>
+            {
+                ("R7591-3.2.1-f", Severity::Fail)
+            }
             m if RFC7591_METADATA.contains(&m) => ("R7591-3.2.1-f", Severity::Warn),
             _ => continue,
         };

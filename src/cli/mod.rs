@@ -666,9 +666,40 @@ pub struct ServeArgs {
     /// seconds, like a rate-limited open registration endpoint.
     #[arg(long, value_name = "N/SECS", value_parser = rate_limit)]
     pub rate_limit: Option<(u32, Duration)>,
+    /// Trust software statements signed with this key (PEM; the private key `run
+    /// --software-statement-key` takes, whose public half the server keeps) for the issuer
+    /// --trust-statement-iss.
+    #[arg(long, value_name = "PATH", requires = "trust_statement_iss")]
+    pub trust_statement_key: Option<PathBuf>,
+    /// The issuer (`iss`) whose statements --trust-statement-key verifies.
+    #[arg(long, value_name = "ISS", requires = "trust_statement_key")]
+    pub trust_statement_iss: Option<String>,
+    /// Issued client secrets expire this many seconds after they are issued (default: never,
+    /// `client_secret_expires_at: 0`).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub secret_lifetime: Option<u64>,
 }
 
 impl ServeArgs {
+    /// The statement issuer of `--trust-statement-key` and `--trust-statement-iss`.
+    pub fn trusted_statement(
+        &self,
+    ) -> Result<Option<crate::server::TrustedStatementIssuer>, UsageError> {
+        let (Some(path), Some(issuer)) = (&self.trust_statement_key, &self.trust_statement_iss)
+        else {
+            return Ok(None);
+        };
+        let flag = "--trust-statement-key";
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))?;
+        let key = crate::jose::SigningKey::from_pem(&pem)
+            .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))?;
+        Ok(Some(crate::server::TrustedStatementIssuer {
+            issuer: issuer.clone(),
+            jwk: key.public_jwk().clone(),
+        }))
+    }
+
     /// The PEM of `--client-ca`, checked to hold at least one certificate.
     pub fn client_ca(&self) -> Result<Option<String>, UsageError> {
         let Some(path) = &self.client_ca else {

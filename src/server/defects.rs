@@ -102,6 +102,8 @@ defects! {
         "returns client_id_issued_at as a string";
     DropRegisteredMember => "drop-registered-member", "R7591-3.2.1-f", Fail,
         "registers redirect_uris but leaves them out of the response";
+    DropAdvertisedAuthMethod => "drop-advertised-auth-method", "R7591-3.2.1-f", Fail,
+        "registers the token_endpoint_auth_method a client asks for, which its metadata lists, but leaves it out of the response";
     ScopeAsArray => "scope-as-array", "R7591-2-c", Fail,
         "echoes a registered scope as an array of strings";
     GrantTypesAsString => "grant-types-as-string", "R7591-2-c", Fail,
@@ -184,7 +186,7 @@ defects! {
     CamelCaseGrantTypes => "camel-case-grant-types", "R7591-2-j", Fail,
         "echoes authorization_code as authorizationCode";
     OmitDefaults => "omit-defaults", "R7591-2-i", Warn,
-        "leaves default grant_types and response_types out of the response";
+        "leaves default grant_types and response_types out of the response when the client did not send them";
     ManagementTokenWithoutUri => "management-token-without-uri", "OIDCR-3.2-g", Fail,
         "returns a registration_access_token without a registration_client_uri";
     NonAsciiErrorDescription => "non-ascii-error-description", "R7591-3.2.2-c", Warn,

@@ -352,7 +352,7 @@ async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
         uri,
     };
     state.store.insert(issued.client_id, client);
-    response::success(body, defects)
+    response::success(body, &object, defects)
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -161,8 +161,13 @@ pub(crate) fn client_information(
     m
 }
 
-/// The 201 for a registered client, with any response-shape defects applied.
-pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Response {
+/// The 201 for a registered client, with any response-shape defects applied; `sent` is the
+/// request (a few defects drop only what the client left out).
+pub(crate) fn success(
+    mut body: Map<String, Value>,
+    sent: &Map<String, Value>,
+    defects: &DefectSet,
+) -> Response {
     if defects.has(Defect::NoClientId) {
         body.shift_remove(CLIENT_ID);
     }
@@ -197,10 +202,13 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
         }
     }
     if defects.has(Defect::OmitDefaults) {
-        if body.get(GRANT_TYPES) == Some(&json!([GRANT_AUTHORIZATION_CODE])) {
+        if !sent.contains_key(GRANT_TYPES)
+            && body.get(GRANT_TYPES) == Some(&json!([GRANT_AUTHORIZATION_CODE]))
+        {
             body.shift_remove(GRANT_TYPES);
         }
-        if body.get(RESPONSE_TYPES) == Some(&json!(["code"])) {
+        if !sent.contains_key(RESPONSE_TYPES) && body.get(RESPONSE_TYPES) == Some(&json!(["code"]))
+        {
             body.shift_remove(RESPONSE_TYPES);
         }
     }
@@ -250,6 +258,9 @@ pub(crate) fn success(mut body: Map<String, Value>, defects: &DefectSet) -> Resp
     }
     if defects.has(Defect::DropRegisteredMember) {
         body.shift_remove(REDIRECT_URIS);
+    }
+    if defects.has(Defect::DropAdvertisedAuthMethod) {
+        body.shift_remove(TOKEN_ENDPOINT_AUTH_METHOD);
     }
     if defects.has(Defect::ScopeAsArray) {
         if let Some(Value::String(scope)) = body.get(SCOPE) {

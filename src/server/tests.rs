@@ -1165,6 +1165,12 @@ fn proof(defect: Defect) -> Proof {
             req: Req::Json(b0()),
             shows: |r| registered(r) && r.member("redirect_uris").is_null(),
         },
+        DropAdvertisedAuthMethod => Proof::Http {
+            req: Req::Json(with(
+                json!({"token_endpoint_auth_method": "client_secret_post"}),
+            )),
+            shows: |r| registered(r) && r.member("token_endpoint_auth_method").is_null(),
+        },
         ScopeAsArray => Proof::Http {
             req: Req::Json(with(json!({"scope": "openid profile"}))),
             shows: |r| r.member("scope") == json!(["openid", "profile"]),
