@@ -89,6 +89,13 @@ impl Aggregate {
         }
     }
 
+    /// Remembers one secret the run sent (a client assertion): masked like the others.
+    pub fn remember_secret(&mut self, secret: &str) {
+        if !self.secrets.iter().any(|s| s == secret) {
+            self.secrets.push(secret.to_string());
+        }
+    }
+
     pub fn secrets(&self) -> &[String] {
         &self.secrets
     }

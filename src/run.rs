@@ -800,6 +800,14 @@ fn fold_conversation(
 ) {
     for step in &conv.steps {
         agg.remember_secrets(&step.observation);
+        // A client assertion authenticates like a secret for its few minutes of life.
+        if let crate::generate::Body::Raw(form) = &step.case.request.body {
+            for (name, value) in url::form_urlencoded::parse(form.as_bytes()) {
+                if name == "client_assertion" {
+                    agg.remember_secret(&value);
+                }
+            }
+        }
     }
     for (index, verdicts) in checks::judge_management(profile, policy, conv) {
         let exchange = index

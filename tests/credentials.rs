@@ -64,3 +64,66 @@ async fn a_wrong_secret_that_works_is_a_fail() {
     assert_eq!(verdict(&report, "R6749-5.2-a"), RequirementVerdict::Fail);
     assert_eq!(verdict(&report, "R7591-3.2.1-k"), RequirementVerdict::Pass);
 }
+
+/// A private_key_jwt finding shows its request, but never the client assertion, which
+/// authenticates the client for minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_client_assertion_is_a_fail_whose_reproduction_hides_the_assertion() {
+    let report = run_against_server(
+        Profile::Rfc7591,
+        2,
+        10,
+        &[Defect::TokenRejectsClientAssertion],
+    )
+    .await;
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.requirement == "R7523-2.2-a")
+        .expect("the refused assertion is a finding");
+    assert_eq!(finding.severity, Severity::Fail);
+    assert!(
+        finding.curl.contains("client_assertion_type="),
+        "{}",
+        finding.curl
+    );
+    assert!(!finding.curl.contains("eyJ"), "{}", finding.curl);
+    assert!(!serde_json::to_string(&report)
+        .unwrap()
+        .contains("client_assertion=eyJ"));
+}
+
+/// A secret that expires within the run's wait is tried again after it expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_secret_is_refused_by_the_clean_server_and_taken_by_the_defective_one() {
+    use dcrcheck::run::{RunConfig, TargetSpec};
+    use dcrcheck::server::{self, ServerConfig};
+    let server = server::start(
+        ([127, 0, 0, 1], 0).into(),
+        ServerConfig {
+            secret_lifetime: Some(std::time::Duration::from_secs(2)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("server");
+    let mut config = RunConfig::new(Profile::Rfc7591, 2);
+    config.cases = 10;
+    config.target = TargetSpec::Url(server.registration_url().parse().expect("url"));
+    let report = dcrcheck::run::run(&config, &mut |_| {}).await.expect("run");
+    server.shutdown().await;
+    assert_eq!(
+        verdict(&report, "R7591-3.2.1-l"),
+        RequirementVerdict::Pass,
+        "{:#?}",
+        report.findings
+    );
+    let report = run_against_server(
+        Profile::Rfc7591,
+        2,
+        10,
+        &[Defect::TokenAcceptsExpiredSecret],
+    )
+    .await;
+    assert_eq!(verdict(&report, "R7591-3.2.1-l"), RequirementVerdict::Warn);
+}
