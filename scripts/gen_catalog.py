@@ -12,11 +12,11 @@ OUT = sys.argv[2] if len(sys.argv) > 2 else "src/spec/catalog.rs"
 # Rows this repository adds (docs/requirements-extra.md), read after the shared catalog's.
 EXTRA = sys.argv[3] if len(sys.argv) > 3 else "docs/requirements-extra.md"
 
-ROW = re.compile(r"^\| ((?:R\d{4}|OIDCR|OIDC-Core)-[A-Za-z0-9.\-]+) \|")
+ROW = re.compile(r"^\| ((?:R\d{4}|OIDCR|OIDC-Core|MCP)-[A-Za-z0-9.\-]+) \|")
 SPEC = {"R7591": "RFC 7591", "R6749": "RFC 6749", "OIDCR": "OIDC Registration",
         "R7592": "RFC 7592", "R7517": "RFC 7517", "R7518": "RFC 7518",
         "R8252": "RFC 8252", "OIDC": "OIDC Core", "R7523": "RFC 7523",
-        "R8414": "RFC 8414"}
+        "R8414": "RFC 8414", "MCP": "MCP Authorization"}
 
 
 def level(text):
@@ -77,7 +77,8 @@ for line in lines():
         bb = "Yes"
     prefix = rid.split("-")[0]
     spec = SPEC[prefix]
-    sec = re.sub(r"^(RFC \d{4} |7592 |Core |OIDCR )", "", sec)
+    if prefix != "MCP":  # MCP rows may rest on an RFC: keep its name
+        sec = re.sub(r"^(RFC \d{4} |7592 |Core |OIDCR )", "", sec)
     sec = sec.replace("§", "").replace("; RFC", "; RFC ").replace("  ", " ")
     rows.append((rid, spec, sec, level(lvl), lvl, testability(bb), summary, test))
 

@@ -39,6 +39,7 @@ pub mod exit_code;
 pub mod generate;
 pub mod jose;
 pub mod manage;
+pub mod mcp;
 pub mod merge;
 pub mod model;
 pub mod profile;

@@ -161,6 +161,18 @@ pub struct RunReport {
     /// The clients the run registered, and what `--cleanup` did with them.
     #[serde(default)]
     pub clients: Clients,
+    /// The MCP discovery chain an `--mcp-server` run followed; `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<McpDiscovery>,
+}
+
+/// The MCP discovery chain of an `--mcp-server` run, request by request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McpDiscovery {
+    pub server: String,
+    /// The MCP revision judged (`--mcp-rev`).
+    pub revision: String,
+    pub hops: Vec<crate::mcp::Hop>,
 }
 
 /// The clients a run registered (every 2xx registration answer with a `client_id`).
@@ -340,6 +352,7 @@ mod tests {
             conflicts: Vec::new(),
             baseline: None,
             clients: Default::default(),
+            mcp: None,
         }
     }
 

@@ -37,6 +37,9 @@ pub enum TargetSpec {
     /// `--issuer`: the registration endpoint is read from the issuer's metadata before the run
     /// (see [`resolve_issuer`]).
     Issuer(Issuer),
+    /// `--mcp-server`: the registration endpoint is found by following the MCP discovery chain
+    /// (see [`crate::mcp::discover`]), which is judged too.
+    Mcp(reqwest::Url),
 }
 
 /// An authorization server's issuer identifier, as given and as parsed.
@@ -87,6 +90,10 @@ pub struct RunConfig {
     /// `--software-statement-key` and `--software-statement-iss`: a key the server trusts for
     /// software statements. The embedded server trusts one the run generates.
     pub software_statement: Option<crate::generate::statements::TrustedSigner>,
+    /// `--mcp-rev`: the MCP revision an `--mcp-server` run is judged by.
+    pub mcp_revision: crate::mcp::Revision,
+    /// `--allow-private`: the MCP chain may follow URLs on private addresses.
+    pub allow_private: bool,
     /// `--partition hash:M/N`: send only this shard's share of the generated cases.
     pub partition: Option<Partition>,
     /// `--requirement`, `--check`: report only these rows, and send only what they need
@@ -159,6 +166,8 @@ impl RunConfig {
             cleanup: false,
             token_endpoint: None,
             software_statement: None,
+            mcp_revision: crate::mcp::Revision::NEWEST,
+            allow_private: false,
             partition: None,
             focus: None,
             stop: Stop::default(),
@@ -218,6 +227,8 @@ fn keep_for(check: &str) -> Keep {
         Some(checks::Kind::Run(_)) => Keep::Probes,
         // The RFC 7592 conversation registers its own clients after the stream.
         Some(checks::Kind::Manage(_)) => Keep::Carriers,
+        // The MCP chain is followed before any case.
+        Some(checks::Kind::Mcp(_)) => Keep::Carriers,
         // Any other per-case check judges whatever answer any case gets (a 5xx, a success
         // body, an error body), and which payload shows a defect is the server's business: a
         // 500 for a 41-character client_name comes from some random payload. Only the whole
@@ -291,6 +302,8 @@ pub enum RunError {
     NoIssuerMetadata { issuer: String, tried: String },
     #[error("software statements: {0}")]
     Statement(#[from] crate::jose::JoseError),
+    #[error("MCP server {url} could not be reached: {message}")]
+    McpUnreachable { url: String, message: String },
 }
 
 impl RunError {
@@ -306,6 +319,7 @@ impl RunError {
             | RunError::Stalled { .. }
             | RunError::NeedsToken { .. }
             | RunError::NoIssuerMetadata { .. }
+            | RunError::McpUnreachable { .. }
             | RunError::EmbeddedServer(_) => crate::exit_code::UNREACHABLE,
             RunError::Interrupted { .. } => crate::exit_code::INTERRUPTED,
         }
@@ -347,7 +361,56 @@ pub async fn run(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<RunReport, RunError> {
     match &config.target {
-        TargetSpec::Url(url) => run_against(config, url.clone(), false, on_event).await,
+        TargetSpec::Url(url) => run_against(config, url.clone(), false, None, on_event).await,
+        TargetSpec::Mcp(server) => {
+            let executor = executor_for(
+                &RunConfig {
+                    token: None,
+                    ..config.clone()
+                },
+                server,
+            )?;
+            let chain = tokio::select! {
+                chain = crate::mcp::discover(&executor, server, config.mcp_revision, config.allow_private) => chain,
+                () = config.stop.grace_over() => {
+                    return Err(RunError::Interrupted { url: server.to_string() })
+                }
+            };
+            if let (None, Some(e)) = (&chain.initial.response, &chain.initial.transport_error) {
+                return Err(RunError::McpUnreachable {
+                    url: server.to_string(),
+                    message: e.message.clone(),
+                });
+            }
+            let Some(endpoint) = chain.registration_endpoint() else {
+                // The chain's findings are the report: there is nothing to register with.
+                let began = Instant::now();
+                let mut agg = Aggregate::new(config.profile);
+                let mut verdicts = checks::judge_mcp(config.profile, config.policy(), &chain);
+                if let Some(f) = &config.focus {
+                    verdicts.retain(|v| f.reports(v.requirement));
+                }
+                agg.add(None, verdicts);
+                let mut report = build_report(
+                    config,
+                    server,
+                    false,
+                    &agg,
+                    &HashMap::new(),
+                    began.elapsed(),
+                );
+                report.summary.requests = chain.requests();
+                report.mcp = Some(mcp_discovery(&chain));
+                on_event(Event::Finished { report: &report });
+                return Ok(report);
+            };
+            on_event(Event::TargetResolved {
+                issuer: chain.issuer.as_deref().unwrap_or_default(),
+                endpoint: endpoint.as_str(),
+                metadata: chain.asm.as_ref().map_or("", |a| a.url.as_str()),
+            });
+            run_against(config, endpoint, false, Some(&chain), on_event).await
+        }
         TargetSpec::Issuer(issuer) => {
             let found = tokio::select! {
                 found = resolve_issuer(config, issuer) => found?,
@@ -364,7 +427,7 @@ pub async fn run(
             // their document from the target as usual (an explicit document would turn a
             // plain-http loopback server's skipped TLS rows into FAILs that `--target` on the
             // same server does not give).
-            run_against(config, found.endpoint, false, on_event).await
+            run_against(config, found.endpoint, false, None, on_event).await
         }
         TargetSpec::Embedded => {
             // The embedded server trusts the user's statement key, or one made for this run
@@ -404,7 +467,7 @@ pub async fn run(
             let mut pem = config.ca_cert.take().unwrap_or_default();
             pem.extend_from_slice(server.ca_cert_pem().unwrap_or_default().as_bytes());
             config.ca_cert = Some(pem);
-            let result = run_against(&config, url, true, on_event).await;
+            let result = run_against(&config, url, true, None, on_event).await;
             server.shutdown().await;
             result
         }
@@ -475,6 +538,7 @@ async fn run_against(
     config: &RunConfig,
     url: reqwest::Url,
     embedded: bool,
+    mcp: Option<&crate::mcp::Chain>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<RunReport, RunError> {
     let began = Instant::now();
@@ -563,6 +627,9 @@ async fn run_against(
     let metadata_requests = discovery.as_ref().map_or(0, |d| d.attempts);
     let metadata = discovery.as_ref().and_then(|d| d.metadata_for(&url));
     let mut agg = Aggregate::new(profile);
+    if let Some(chain) = mcp {
+        agg.add(None, reported(checks::judge_mcp(profile, policy, chain)));
+    }
     let mut ledger = Ledger::default();
     let mut tally = Tally::default();
     let mut created = crate::cleanup::Created::new(config.cleanup);
@@ -779,14 +846,25 @@ async fn run_against(
         + probes.requests()
         + management_requests
         + cleanup_requests
-        + metadata_requests;
+        + metadata_requests
+        + mcp.map_or(0, |c| c.requests());
     report.clients = clients;
+    report.mcp = mcp.map(mcp_discovery);
     report.summary.transport_errors = tally.transport_errors;
     report.summary.rate_limited = tally.rate_limited;
     report.summary.truncated = tally.truncated;
     report.complete = !stop.is_stopped();
     on_event(Event::Finished { report: &report });
     Ok(report)
+}
+
+/// The report's account of an MCP discovery chain.
+fn mcp_discovery(chain: &crate::mcp::Chain) -> crate::model::McpDiscovery {
+    crate::model::McpDiscovery {
+        server: chain.server.to_string(),
+        revision: chain.revision.label().to_string(),
+        hops: chain.hops.clone(),
+    }
 }
 
 /// Judges a conversation's steps into the aggregate, each verdict with the step that showed
@@ -898,6 +976,7 @@ pub fn build_report(
         &findings,
         config.token.is_some(),
         config.focus.as_ref(),
+        matches!(config.target, TargetSpec::Mcp(_)),
     );
     let mut summary = Summary {
         findings: findings.len(),
@@ -926,6 +1005,7 @@ pub fn build_report(
         conflicts: profile.conflicts().iter().map(Into::into).collect(),
         baseline: None,
         clients: Default::default(),
+        mcp: None,
     }
 }
 
@@ -1098,9 +1178,12 @@ fn requirement_results(
     findings: &[Finding],
     has_token: bool,
     focus: Option<&Focus>,
+    mcp_run: bool,
 ) -> Vec<RequirementResult> {
     spec::REQUIREMENTS
         .iter()
+        // The MCP rows judge the discovery chain: only an `--mcp-server` run has one.
+        .filter(|r| mcp_run || !r.id.starts_with("MCP-"))
         .filter(|r| profile.applies(r) && focus.is_none_or(|f| f.reports(r.id)))
         .map(|r| {
             let state = agg.row(r.id).cloned().unwrap_or_default();

@@ -759,6 +759,7 @@ expires = "2026-01-01"
         RunReport {
             baseline: None,
             clients: Default::default(),
+            mcp: None,
             ..r.clone()
         },
     ] {

@@ -279,6 +279,26 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::TokenAcceptsExpiredSecret,
         Profile::Rfc7591,
     ),
+    (
+        "mcp_endpoint_points_to_its_metadata",
+        Defect::McpEndpointOpen,
+        Profile::Rfc7591,
+    ),
+    (
+        "protected_resource_metadata_names_its_servers",
+        Defect::McpNoAuthorizationServers,
+        Profile::Rfc7591,
+    ),
+    (
+        "authorization_server_metadata_is_where_clients_look",
+        Defect::McpOtherIssuer,
+        Profile::Rfc7591,
+    ),
+    (
+        "authorization_server_offers_s256",
+        Defect::McpNoS256,
+        Profile::Rfc7591,
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

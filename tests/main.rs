@@ -16,6 +16,7 @@ mod generation;
 mod interrupt;
 mod issuer;
 mod manage;
+mod mcp;
 mod mtls;
 mod rate_limit;
 mod real_server;

@@ -62,6 +62,10 @@ async fn run_against(
     let mut config = RunConfig::new(profile, seed);
     config.cases = cases;
     config.target = TargetSpec::Url(url.parse().expect("url"));
+    // An MCP defect shows on the discovery chain: start from the MCP endpoint.
+    if defects.iter().any(|d| d.requirement().starts_with("MCP-")) {
+        config.target = TargetSpec::Mcp(format!("{}/mcp", server.base_url()).parse().expect("url"));
+    }
     config.ca_cert = server.ca_cert_pem().map(|p| p.as_bytes().to_vec());
     config.software_statement = Some(trusted);
     let report = dcrcheck::run::run(&config, &mut |_| {}).await.expect("run");

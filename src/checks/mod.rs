@@ -7,6 +7,7 @@
 mod error_body;
 mod expect;
 mod manage;
+mod mcp;
 mod metadata;
 pub mod rulebook;
 mod run_wide;
@@ -24,6 +25,7 @@ use crate::spec::Severity;
 
 pub use rulebook::Policy;
 pub use run_wide::Ledger;
+pub use tls::is_loopback;
 
 /// What one check concluded about one requirement for one case (or for the run).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,6 +126,11 @@ pub struct ManageContext<'a> {
     pub policy: Policy,
     pub conversation: &'a crate::manage::Conversation,
     pub step: &'a crate::manage::Step,
+}
+
+/// Everything a check on the MCP discovery chain may read.
+pub struct McpContext<'a> {
+    pub chain: &'a crate::mcp::Chain,
 }
 
 pub struct RunContext<'a> {
@@ -234,6 +241,7 @@ impl Out<'_> {
 type CaseFn = fn(&CaseContext, &mut Out);
 type RunFn = fn(&RunContext, &mut Out);
 type ManageFn = fn(&ManageContext, &mut Out);
+type McpFn = fn(&McpContext, &mut Out);
 
 #[derive(Clone, Copy)]
 pub enum Kind {
@@ -241,6 +249,8 @@ pub enum Kind {
     Run(RunFn),
     /// Judges the steps of the RFC 7592 conversation.
     Manage(ManageFn),
+    /// Judges the MCP discovery chain (`--mcp-server`).
+    Mcp(McpFn),
 }
 
 /// A named check: a statement of what must be true.
@@ -309,6 +319,10 @@ pub static CHECKS: &[Check] = &[
     manage::ISSUED_CREDENTIALS_WORK,
     manage::WRONG_CLIENT_SECRET_IS_REFUSED,
     manage::EXPIRED_SECRET_IS_REFUSED,
+    mcp::MCP_ENDPOINT_POINTS_TO_ITS_METADATA,
+    mcp::PROTECTED_RESOURCE_METADATA_NAMES_ITS_SERVERS,
+    mcp::AUTHORIZATION_SERVER_METADATA_IS_WHERE_CLIENTS_LOOK,
+    mcp::AUTHORIZATION_SERVER_OFFERS_S256,
 ];
 
 /// Looks a check up by name.
@@ -445,6 +459,16 @@ pub fn judge_management(
         out.push((None, skips));
     }
     out
+}
+
+/// Judges the MCP discovery chain.
+pub fn judge_mcp(profile: Profile, policy: Policy, chain: &crate::mcp::Chain) -> Vec<Verdict> {
+    let ctx = McpContext { chain };
+    judge_all(profile, policy, |check, out| {
+        if let Kind::Mcp(f) = check.kind {
+            f(&ctx, out);
+        }
+    })
 }
 
 /// A SKIP with `reason` on each of `rows` (for steps a run could not take).

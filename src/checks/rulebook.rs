@@ -614,6 +614,42 @@ pub static GROUNDS: &[Ground] = &[
         "issuer REQUIRED. The authorization server's issuer identifier, which is a URL that uses the \"https\" scheme and has no query or fragment components. ... the authorization server MUST require the use of TLS as described in Section 1.6 when sending requests to the token endpoint.",
         "RFC 8414 §2; RFC 6749 §3.1, §3.2",
     ),
+    // MCP authorization: the discovery chain of an --mcp-server run.
+    ground(
+        "MCP-PRM-a",
+        Scope::All,
+        "an MCP request without a token answered, or no protected resource metadata where the revision tells clients to look",
+        "MCP servers MUST use the HTTP header WWW-Authenticate when returning a 401 Unauthorized to indicate the location of the resource server metadata URL (2025-06-18); MCP servers MUST implement one of the following discovery mechanisms (2025-11-25: the header, or the well-known URI)",
+        "MCP Authorization, Authorization Server Location; Protected Resource Metadata Discovery Requirements",
+    ),
+    ground(
+        "MCP-PRM-b",
+        Scope::All,
+        "protected resource metadata without an authorization server",
+        "The Protected Resource Metadata document MUST include the authorization_servers field containing at least one authorization server.",
+        "MCP Authorization, Authorization Server Location",
+    ),
+    ground(
+        "MCP-ASM-a",
+        Scope::All,
+        "no authorization server metadata at the URLs MCP clients try",
+        "Authorization servers MUST provide OAuth 2.0 Authorization Server Metadata (2025-06-18); MCP authorization servers MUST provide at least one of the following discovery mechanisms (2025-11-25), at the URLs clients MUST try in the listed order",
+        "MCP Authorization, Authorization Server Metadata Discovery",
+    ),
+    ground(
+        "MCP-ASM-b",
+        Scope::All,
+        "authorization server metadata whose issuer is not the authorization server it was fetched for",
+        "The \"issuer\" value returned MUST be identical to the authorization server's issuer identifier value into which the well-known URI string was inserted to create the URL used to retrieve the metadata.",
+        "RFC 8414 §3.3 (MCP 2026-07-28 repeats it)",
+    ),
+    ground(
+        "MCP-ASM-c",
+        Scope::All,
+        "metadata without S256 in code_challenge_methods_supported (2025-11-25 and later)",
+        "If code_challenge_methods_supported is absent, the authorization server does not support PKCE and MCP clients MUST refuse to proceed.",
+        "MCP Authorization 2025-11-25, Authorization Code Protection",
+    ),
     // RFC 7592: the client configuration endpoint, judged when the server offers one.
     ground(
         "R7592-3-a",

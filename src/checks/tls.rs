@@ -34,7 +34,7 @@ fn unverified(ctx: &RunContext) -> bool {
 }
 
 /// Whether a URL's host is loopback: `localhost` (and `*.localhost`), 127.0.0.0/8 or `::1`.
-pub(super) fn is_loopback(url: &reqwest::Url) -> bool {
+pub fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();

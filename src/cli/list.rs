@@ -59,6 +59,7 @@ pub fn render(what: ListWhat, profile: Option<Profile>) -> String {
                     crate::checks::Kind::Case(_) => "per case",
                     crate::checks::Kind::Run(_) => "run-wide",
                     crate::checks::Kind::Manage(_) => "RFC 7592 conversation",
+                    crate::checks::Kind::Mcp(_) => "MCP discovery chain",
                 };
                 let _ = writeln!(
                     o,

@@ -435,6 +435,18 @@ pub struct RunArgs {
     /// this. The endpoint found is then judged exactly as `--target` would judge it.
     #[arg(long, value_name = "URL", conflicts_with = "target")]
     pub issuer: Option<String>,
+    /// An MCP server's URL: the run follows its discovery chain (the 401's
+    /// `WWW-Authenticate`, RFC 9728 protected resource metadata, the authorization server's
+    /// metadata), judges each hop by --mcp-rev, then tests the registration endpoint found.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["target", "issuer"])]
+    pub mcp_server: Option<String>,
+    /// The MCP authorization revision an --mcp-server run is judged by.
+    #[arg(long, value_name = "REV", default_value = "2026-07-28", value_parser = ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"])]
+    pub mcp_rev: String,
+    /// Let the MCP discovery chain follow URLs on private or link-local addresses (never by
+    /// default: a server's documents could aim the run at an internal host).
+    #[arg(long)]
+    pub allow_private: bool,
     /// Rules to test against.
     #[arg(long, value_enum, default_value = "rfc7591")]
     pub profile: ProfileArg,
@@ -569,20 +581,29 @@ pub fn default_seed(ci: Option<&str>, random: u64) -> u64 {
 impl RunArgs {
     /// Converts the arguments into a run configuration, checking what clap cannot.
     pub fn to_config(&self, default_seed: u64) -> Result<RunConfig, UsageError> {
-        let target = match (&self.target, &self.issuer) {
-            // clap refuses the pair on the command line; this covers a `RunArgs` built in code.
-            (Some(_), Some(_)) => {
+        let target = match (&self.target, &self.issuer, &self.mcp_server) {
+            (None, None, Some(raw)) => TargetSpec::Mcp(parse_url("--mcp-server", raw)?),
+            // clap refuses the pairs on the command line; this covers a `RunArgs` built in code.
+            (_, _, Some(_)) => {
+                return Err(UsageError(
+                    "--mcp-server cannot be used with --target or --issuer".into(),
+                ))
+            }
+            (Some(_), Some(_), None) => {
                 return Err(UsageError(
                     "--issuer and --target cannot be used together".into(),
                 ))
             }
-            (Some(raw), None) => TargetSpec::Url(parse_target(raw)?),
-            (None, Some(raw)) => TargetSpec::Issuer(parse_issuer(raw)?),
-            (None, None) => TargetSpec::Embedded,
+            (Some(raw), None, None) => TargetSpec::Url(parse_target(raw)?),
+            (None, Some(raw), None) => TargetSpec::Issuer(parse_issuer(raw)?),
+            (None, None, None) => TargetSpec::Embedded,
         };
         let mut config = RunConfig::new(self.profile.into(), self.seed.unwrap_or(default_seed));
         config.cases = self.cases;
         config.target = target;
+        config.mcp_revision = crate::mcp::Revision::from_label(&self.mcp_rev)
+            .ok_or_else(|| UsageError(format!("unknown --mcp-rev {}", self.mcp_rev)))?;
+        config.allow_private = self.allow_private;
         self.connect.apply(&mut config)?;
         config.exec = ExecConfig {
             concurrency: self.concurrency,

@@ -7,6 +7,10 @@
 //! Rate limiting is not a failure (RFC 7591 §3 lets open registration be limited): a `429`
 //! is resent after its `Retry-After` (capped), at most `max_retries` times, and while one
 //! request waits the whole executor holds back new sends until the same moment.
+//!
+//! A connection that closes before the response headers is resent once: a pooled connection
+//! the server had just closed (a keep-alive race) says nothing about the request, while a
+//! request the server really drops is dropped again, and that is what gets recorded.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -785,9 +789,21 @@ impl Executor {
                 .body(body.clone())
         };
         let mut rate_limited = 0;
+        let mut resent_after_drop = false;
         loop {
             self.wait_out_pause().await;
             let mut obs = self.observe(build(), sent.clone()).await;
+            // A connection that closes before the answer may be a pooled one the server had
+            // just timed out (keep-alive): sent once more (the pool lets that one go), a request the
+            // server really drops is dropped again, and only that is judged.
+            let dropped = obs
+                .transport_error
+                .as_ref()
+                .is_some_and(|e| e.kind == TransportErrorKind::Dropped);
+            if dropped && !resent_after_drop {
+                resent_after_drop = true;
+                continue;
+            }
             let Some(limited) = obs.response.as_ref().filter(|r| r.status == 429) else {
                 obs.rate_limited = rate_limited;
                 return obs;

@@ -161,6 +161,21 @@ pub fn render_with(report: &RunReport, style: Style) -> String {
             s.truncated
         );
     }
+    if let Some(m) = &report.mcp {
+        let _ = writeln!(
+            o,
+            "MCP discovery ({}, judged by revision {}):",
+            m.server, m.revision
+        );
+        for h in &m.hops {
+            let status = h.status.map_or_else(|| "-".to_string(), |s| s.to_string());
+            let _ = writeln!(
+                o,
+                "  {} {} {status} {} ({})",
+                h.method, h.url, h.outcome, h.step
+            );
+        }
+    }
     let c = &report.clients;
     if c.cleanup {
         let left = if c.not_deleted > 0 {

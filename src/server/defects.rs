@@ -175,7 +175,7 @@ defects! {
     RejectUnknownMembers => "reject-unknown-members", "R7591-2-a", Fail,
         "answers 400 invalid_client_metadata for any unknown member";
     DropConnection => "drop-connection", "R7591-3.2-a", Fail,
-        "closes the connection without a response on every 7th POST to a registration endpoint";
+        "closes the connection without a response for one registration payload in 7 (chosen by the body's digest, so a resent payload is dropped again)";
     // Added for check coverage: each makes one more check fire.
     ErrorStatus422 => "error-status-422", "R7591-3.2.2-a", Fail,
         "answers registration errors with 422 instead of 400";
@@ -313,9 +313,26 @@ defects! {
         "answers every private_key_jwt token request with 401 invalid_client, even a valid assertion";
     TokenAcceptsExpiredSecret => "token-accepts-expired-secret", "R7591-3.2.1-l", Warn,
         "issues client secrets that expire 2 s after registration and keeps accepting them at the token endpoint after that";
+    // MCP (the /mcp endpoint and its metadata).
+    McpEndpointOpen => "mcp-endpoint-open", "MCP-PRM-a", Fail,
+        "answers an unauthenticated JSON-RPC POST to /mcp with 200 and an initialize result instead of 401";
+    McpUndiscoverableMetadata => "mcp-undiscoverable-metadata", "MCP-PRM-a", Fail,
+        "challenges /mcp requests without resource_metadata and serves the protected resource metadata only at /mcp/.well-known/oauth-protected-resource";
+    McpNoAuthorizationServers => "mcp-no-authorization-servers", "MCP-PRM-b", Fail,
+        "lists no authorization server (an empty authorization_servers) in the protected resource metadata of /mcp";
+    McpOriginResource => "mcp-origin-resource", "MCP-PRM-d", Warn,
+        "gives the origin instead of the /mcp URL as resource in the protected resource metadata";
+    McpChallengeWithoutScope => "mcp-challenge-without-scope", "MCP-PRM-e", Warn,
+        "leaves scope out of the 401 challenge of /mcp";
+    McpOtherIssuer => "mcp-other-issuer", "MCP-ASM-b", Fail,
+        "names its authorization server as localhost in the protected resource metadata when it runs on 127.0.0.1 (127.0.0.1 otherwise), and the metadata served there gives the issuer under its own address";
+    McpNoS256 => "mcp-no-s256", "MCP-ASM-c", Fail,
+        "leaves code_challenge_methods_supported (S256) out of its discovery documents";
+    McpMetadataSuffixOnly => "mcp-metadata-suffix-only", "MCP-ASM-a", Fail,
+        "names its authorization server {base}/as and serves that issuer's metadata only at /as/.well-known/oauth-authorization-server, not where RFC 8414 or OpenID Discovery put it";
 }
 
-/// The POST count on which `drop-connection` closes the connection: every Nth POST.
+/// `drop-connection` closes the connection for one payload in this many (by digest).
 pub(crate) const DROP_EVERY: u64 = 7;
 
 /// The secret lifetime under `token-accepts-expired-secret` when

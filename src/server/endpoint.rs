@@ -4,7 +4,7 @@
 //! statement is applied (`statement`) just before validation. The client
 //! configuration endpoint (`manage`) reuses the body, token and parsing steps.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -38,19 +38,20 @@ pub(crate) struct AppState {
     /// ([`DefectSet::for_configuration_endpoint`]).
     pub(super) management_defects: DefectSet,
     pub(super) store: ClientStore,
-    /// POSTs seen, for `drop-connection`.
-    posts: AtomicU64,
     /// Served over TLS: the discovery documents and `registration_client_uri` use `https`.
     tls: bool,
     /// `ServerConfig::rate_limit`.
     limiter: Option<RateLimiter>,
     /// `ServerConfig::trusted_statement`.
     pub(super) trusted_statement: Option<TrustedStatementIssuer>,
+    /// The address clients reach the server at, when known (`mcp-other-issuer`).
+    pub(super) local: Option<SocketAddr>,
 }
 
 /// The URLs of the discovery documents.
-struct Advertised {
-    issuer: String,
+pub(super) struct Advertised {
+    pub(super) issuer: String,
+    authorization_endpoint: String,
     registration_endpoint: String,
     token_endpoint: String,
 }
@@ -103,7 +104,7 @@ fn too_many_requests() -> Response {
 }
 
 impl AppState {
-    pub(crate) fn new(config: ServerConfig) -> Self {
+    pub(crate) fn new(config: ServerConfig, local: Option<SocketAddr>) -> Self {
         let defects = DefectSet::new(&config.defects);
         let secret_lifetime = config.secret_lifetime.or_else(|| {
             defects
@@ -116,15 +117,15 @@ impl AppState {
             management_defects: defects.for_configuration_endpoint(),
             defects,
             store: ClientStore::with_cap(config.max_clients).with_secret_lifetime(secret_lifetime),
-            posts: AtomicU64::new(0),
             tls: config.tls,
             limiter: config.rate_limit.map(RateLimiter::new),
             trusted_statement: config.trusted_statement,
+            local,
         }
     }
 
     /// `https` in TLS mode, else `http`.
-    fn scheme(&self) -> &'static str {
+    pub(super) fn scheme(&self) -> &'static str {
         if self.tls {
             "https"
         } else {
@@ -132,9 +133,15 @@ impl AppState {
         }
     }
 
+    /// `{scheme}://{host}`: the server's base URL on the host and port the request was
+    /// addressed to, as every URL the server hands out is built.
+    pub(super) fn base_url(&self, headers: &HeaderMap, uri: &Uri) -> String {
+        format!("{}://{}", self.scheme(), request_host(headers, uri))
+    }
+
     /// The URLs the discovery documents give, on the host and port the request was addressed
     /// to, with the discovery defects applied.
-    fn advertised(&self, headers: &HeaderMap, uri: &Uri) -> Advertised {
+    pub(super) fn advertised(&self, headers: &HeaderMap, uri: &Uri) -> Advertised {
         let host = request_host(headers, uri);
         let scheme = self.scheme();
         let scheme_or_http = |defect| {
@@ -146,11 +153,14 @@ impl AppState {
         };
         let issuer = if self.defects.has(Defect::MetadataIssuerMismatch) {
             format!("{scheme}://{host}/other-issuer")
+        } else if let Some(own) = super::mcp::own_issuer_host(self, &host) {
+            format!("{scheme}://{own}")
         } else {
             format!("{scheme}://{host}")
         };
         Advertised {
             issuer,
+            authorization_endpoint: format!("{scheme}://{host}{}", super::AUTHORIZATION_PATH),
             registration_endpoint: format!(
                 "{}://{host}{}",
                 scheme_or_http(Defect::DiscoveryHttpRegistrationEndpoint),
@@ -199,7 +209,7 @@ impl AppState {
 
 /// The host (and port) a request was addressed to: its `Host` header, else the authority of
 /// its URI, else `localhost`.
-fn request_host(headers: &HeaderMap, uri: &Uri) -> String {
+pub(super) fn request_host(headers: &HeaderMap, uri: &Uri) -> String {
     headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -241,8 +251,19 @@ pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// The discovery documents (OpenID Connect Discovery 1.0 §3, RFC 8414 §2): the issuer and the
-/// registration and token endpoints, on the host and port the request was addressed to.
+/// authorization, registration and token endpoints, on the host and port the request was
+/// addressed to.
 pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let advertised = state.advertised(req.headers(), req.uri());
+    discovery_answer(&state, &req, advertised)
+}
+
+/// A discovery document with `advertised`'s URLs, or a 405 for a method other than GET or HEAD.
+pub(super) fn discovery_answer(
+    state: &AppState,
+    req: &Request,
+    advertised: Advertised,
+) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return response::with_header(
             protocol_error(
@@ -255,7 +276,6 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
             HeaderValue::from_static("GET, HEAD"),
         );
     }
-    let advertised = state.advertised(req.headers(), req.uri());
     let omit = state
         .defects
         .has(Defect::DiscoveryWithoutRegistrationEndpoint);
@@ -266,9 +286,11 @@ pub(crate) async fn discovery(State(state): State<Arc<AppState>>, req: Request) 
     };
     response::discovery_document(
         &advertised.issuer,
+        &advertised.authorization_endpoint,
         (!omit).then_some(advertised.registration_endpoint.as_str()),
         &advertised.token_endpoint,
         auth_methods,
+        !state.defects.has(Defect::McpNoS256),
     )
 }
 
@@ -302,17 +324,15 @@ async fn post(state: &AppState, endpoint: Endpoint, req: Request) -> Response {
         return too_many_requests();
     }
     let defects = &state.defects;
-    if defects.has(Defect::DropConnection) {
-        let n = state.posts.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % DROP_EVERY == 0 {
-            return response::dropped_connection();
-        }
-    }
     let (parts, body) = req.into_parts();
     let bytes = match read_body(body, &parts.headers, state.body_limit).await {
         Ok(bytes) => bytes,
         Err(e) => return body_refused(e, state.body_limit, defects),
     };
+    // Decided by the payload, so the same request is dropped every time it is sent.
+    if defects.has(Defect::DropConnection) && drops(&bytes) {
+        return response::dropped_connection();
+    }
     if let Some(refusal) = authorize(state, &parts.headers) {
         return refusal;
     }
@@ -645,6 +665,11 @@ fn form_object(bytes: &[u8]) -> Map<String, Value> {
 }
 
 /// The input-band defects: a 500 for otherwise fine input in a narrow band.
+/// Whether `drop-connection` drops this payload: one body in [`DROP_EVERY`], by its digest.
+pub(crate) fn drops(body: &[u8]) -> bool {
+    Sha256::digest(body)[0] % DROP_EVERY as u8 == 0
+}
+
 fn band_triggered(object: &Map<String, Value>, defects: &DefectSet) -> bool {
     let name_len = object
         .get(CLIENT_NAME)

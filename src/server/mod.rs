@@ -10,7 +10,8 @@
 //! token endpoint (`POST /token`, client_credentials only, RFC 6749, clients authenticating
 //! with their secret or a `private_key_jwt` assertion, RFC 7523), the discovery
 //! documents (`/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`),
-//! an in-memory client store, and starting and stopping the server on a loopback port, over
+//! an MCP endpoint (`/mcp`, always on) that answers every request with a 401 challenge
+//! pointing at its OAuth 2.0 protected resource metadata (RFC 9728), an in-memory client store, and starting and stopping the server on a loopback port, over
 //! plain HTTP or over TLS with a certificate generated at start.
 //!
 //! Must not: use anything from `crate::checks` or `crate::generate`. The server is an
@@ -23,7 +24,8 @@
 //! client assertions), `statement` (software statements), `jws` (compact JWS parsing and
 //! signature checks), `validate` (request rules → typed registration), `uri` and `jwks`
 //! (value checks), `response` (bodies and response-shape defects), `store` (clients and
-//! credentials), `defects` (the defect catalog), `tls` (certificates and the TLS listener).
+//! credentials), `defects` (the defect catalog), `tls` (certificates and the TLS listener),
+//! `mcp` (the MCP endpoint and its protected resource metadata).
 
 mod assertion;
 mod defects;
@@ -31,6 +33,7 @@ mod endpoint;
 mod jwks;
 mod jws;
 mod manage;
+mod mcp;
 mod response;
 mod statement;
 mod store;
@@ -71,6 +74,18 @@ pub const CLIENT_CONFIGURATION_ROUTE: &str = "/register/{client_id}";
 pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 /// RFC 8414 §3.
 pub const OAUTH_SERVER_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+/// The `authorization_endpoint` the discovery documents advertise (RFC 6749 §3.1). Nothing
+/// serves it yet: a request there gets the 404 of any unknown path.
+pub const AUTHORIZATION_PATH: &str = "/authorize";
+/// The MCP endpoint (MCP Streamable HTTP transport). It accepts no token: every request gets
+/// a 401 whose challenge names [`MCP_RESOURCE_METADATA_PATH`].
+pub const MCP_PATH: &str = "/mcp";
+/// RFC 9728 §3: the protected resource metadata of [`MCP_PATH`], the well-known suffix
+/// inserted before the resource's path. The same document is served at the root,
+/// [`PROTECTED_RESOURCE_METADATA_PATH`].
+pub const MCP_RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource/mcp";
+/// RFC 9728 §3 at the root, where some MCP clients look when the path-inserted URI fails.
+pub const PROTECTED_RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
 /// How long [`RunningServer::shutdown`] waits for open connections to finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -154,9 +169,15 @@ impl fmt::Debug for ServerConfig {
 
 /// The server's routes, ready to be served by axum.
 pub fn router(config: ServerConfig) -> Router {
+    router_at(config, None)
+}
+
+/// [`router`] for a server known to listen on `local` (an address clients reach it at), which
+/// `mcp-other-issuer` calls its own origin; `None` takes 127.0.0.1 on the request's port.
+fn router_at(config: ServerConfig, local: Option<SocketAddr>) -> Router {
     let cors = !config.defects.contains(&Defect::NoCors);
-    let state = Arc::new(endpoint::AppState::new(config));
-    let router = Router::new()
+    let state = Arc::new(endpoint::AppState::new(config, local));
+    let router = mcp::routes(Router::new(), &state.defects)
         .route(REGISTER_PATH, any(endpoint::register))
         .route(CLIENT_CONFIGURATION_ROUTE, any(manage::configuration))
         .route(TOKEN_PATH, any(token::token))
@@ -166,6 +187,12 @@ pub fn router(config: ServerConfig) -> Router {
         )
         .route(OPENID_CONFIGURATION_PATH, any(endpoint::discovery))
         .route(OAUTH_SERVER_METADATA_PATH, any(endpoint::discovery))
+        .route(MCP_PATH, any(mcp::endpoint))
+        .route(MCP_RESOURCE_METADATA_PATH, any(mcp::resource_metadata))
+        .route(
+            PROTECTED_RESOURCE_METADATA_PATH,
+            any(mcp::resource_metadata),
+        )
         .fallback(endpoint::not_found);
     let router = if cors {
         router.layer(axum::middleware::map_response(response::allow_any_origin))
@@ -220,6 +247,11 @@ impl RunningServer {
         format!("{}{OPENID_CONFIGURATION_PATH}", self.base_url())
     }
 
+    /// `http://127.0.0.1:PORT/mcp` (`https://` in TLS mode).
+    pub fn mcp_url(&self) -> String {
+        format!("{}{MCP_PATH}", self.base_url())
+    }
+
     /// The generated CA certificate, PEM, that a client must trust in TLS mode; `None` for
     /// plain HTTP. The server certificate is issued by it for `localhost`, `127.0.0.1` and
     /// `::1`.
@@ -246,15 +278,19 @@ impl RunningServer {
         }
     }
 
-    /// An address a client can connect to: a wildcard bind is reached over loopback.
     fn client_addr(&self) -> SocketAddr {
-        let ip = match self.addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ip => ip,
-        };
-        SocketAddr::new(ip, self.addr.port())
+        client_addr(self.addr)
     }
+}
+
+/// An address a client can connect to: a wildcard bind is reached over loopback.
+fn client_addr(bound: SocketAddr) -> SocketAddr {
+    let ip = match bound.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, bound.port())
 }
 
 impl Drop for RunningServer {
@@ -291,9 +327,12 @@ pub async fn start(addr: SocketAddr, config: ServerConfig) -> io::Result<Running
         let ca_pem = setup.ca_pem.clone();
         let plaintext_too = config.defects.contains(&Defect::PlaintextOnTlsPort);
         let listener = tls::TlsListener::new(listener, setup, plaintext_too)?;
-        (tokio::spawn(serve(listener, config, stop)), Some(ca_pem))
+        (
+            tokio::spawn(serve(listener, config, addr, stop)),
+            Some(ca_pem),
+        )
     } else {
-        (tokio::spawn(serve(listener, config, stop)), None)
+        (tokio::spawn(serve(listener, config, addr, stop)), None)
     };
     Ok(RunningServer {
         addr,
@@ -326,13 +365,14 @@ pub async fn serve_forever(
 async fn serve<L>(
     listener: L,
     config: ServerConfig,
+    bound: SocketAddr,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()>
 where
     L: axum::serve::Listener,
     L::Addr: fmt::Debug,
 {
-    axum::serve(listener, router(config))
+    axum::serve(listener, router_at(config, Some(client_addr(bound))))
         .with_graceful_shutdown(stop)
         .await
 }

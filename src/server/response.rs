@@ -395,6 +395,13 @@ pub(crate) fn protocol_error(
     res
 }
 
+/// Any JSON body with `status`, never cached (unless `no-cache-control`).
+pub(crate) fn json_reply(status: StatusCode, body: &Value, defects: &DefectSet) -> Response {
+    let mut res = build(status, APPLICATION_JSON_VALUE, body.to_string());
+    no_store(&mut res, defects);
+    res
+}
+
 /// The registered clients as a JSON array (`list-clients-on-get`).
 pub(crate) fn client_list(clients: Vec<Value>, defects: &DefectSet) -> Response {
     let mut res = build(
@@ -426,16 +433,23 @@ pub(crate) fn dropped_connection() -> Response {
     res
 }
 
-/// A discovery document: `issuer`, `registration_endpoint` when given, `token_endpoint`,
-/// and what the registration and token endpoints support.
+/// A discovery document: `issuer`, `authorization_endpoint`, `registration_endpoint` when
+/// given, `token_endpoint`, and what the registration and token endpoints support; `s256`
+/// lists the PKCE method MCP clients require (RFC 8414 §2, RFC 7636).
 pub(crate) fn discovery_document(
     issuer: &str,
+    authorization_endpoint: &str,
     registration_endpoint: Option<&str>,
     token_endpoint: &str,
     auth_methods: &[&str],
+    s256: bool,
 ) -> Response {
     let mut doc = Map::new();
     doc.insert("issuer".into(), json!(issuer));
+    doc.insert(
+        "authorization_endpoint".into(),
+        json!(authorization_endpoint),
+    );
     if let Some(url) = registration_endpoint {
         doc.insert("registration_endpoint".into(), json!(url));
     }
@@ -466,6 +480,15 @@ pub(crate) fn discovery_document(
             .map(|(r, _)| *r)
             .collect::<Vec<_>>()),
     );
+    if s256 {
+        doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+    }
+    json_document(doc)
+}
+
+/// A public JSON metadata document (discovery, protected resource metadata): 200, cacheable
+/// for a minute.
+pub(crate) fn json_document(doc: Map<String, Value>) -> Response {
     let mut res = build(
         StatusCode::OK,
         HeaderValue::from_static("application/json"),

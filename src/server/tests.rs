@@ -1060,6 +1060,12 @@ fn registered(r: &Reply) -> bool {
 enum Proof {
     /// One request, and a predicate that holds on the defective server and not on the clean one.
     Http { req: Req, shows: fn(&Reply) -> bool },
+    /// The same, for a request to `path` instead of the registration endpoint.
+    At {
+        path: &'static str,
+        req: Req,
+        shows: fn(&Reply) -> bool,
+    },
     /// The named test in this file, which needs several requests or a server in TLS mode.
     OwnTest(&'static str),
 }
@@ -1488,7 +1494,7 @@ fn proof(defect: Defect) -> Proof {
             "identical_requests_share_one_credential_under_the_request_derived_defects",
         ),
         DropConnection => {
-            Proof::OwnTest("drop_connection_closes_every_seventh_post_without_a_response")
+            Proof::OwnTest("drop_connection_drops_the_same_payloads_every_time_without_a_response")
         }
         Tls13Only => Proof::OwnTest("defect_tls13_only_refuses_a_tls12_handshake"),
         PlaintextOnTlsPort => {
@@ -1542,6 +1548,52 @@ fn proof(defect: Defect) -> Proof {
         MetadataIssuerMismatch | MetadataHttpTokenEndpoint | RefuseAdvertisedAuthMethod => {
             Proof::OwnTest("metadata_defects_change_the_discovery_documents_or_registration")
         }
+        McpEndpointOpen => Proof::At {
+            path: MCP_PATH,
+            req: Req::Json(initialize()),
+            shows: |r| {
+                r.status == 200
+                    && r.member("id") == json!(INITIALIZE_ID)
+                    && r.json()["result"]["protocolVersion"] == json!("2025-11-25")
+            },
+        },
+        McpNoAuthorizationServers => Proof::At {
+            path: MCP_RESOURCE_METADATA_PATH,
+            req: Req::Get,
+            shows: |r| r.status == 200 && r.member("authorization_servers") == json!([]),
+        },
+        McpOriginResource => Proof::At {
+            path: MCP_RESOURCE_METADATA_PATH,
+            req: Req::Get,
+            shows: |r| {
+                r.status == 200
+                    && r.member("resource")
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("http://") && !u.ends_with(MCP_PATH))
+            },
+        },
+        McpChallengeWithoutScope => Proof::At {
+            path: MCP_PATH,
+            req: Req::Json(initialize()),
+            shows: |r| {
+                let challenge = r.header(WWW_AUTHENTICATE);
+                r.status == 401
+                    && challenge.contains("resource_metadata=")
+                    && !challenge.contains("scope=")
+            },
+        },
+        McpNoS256 => Proof::At {
+            path: OAUTH_SERVER_METADATA_PATH,
+            req: Req::Get,
+            shows: |r| r.status == 200 && r.member("code_challenge_methods_supported").is_null(),
+        },
+        McpUndiscoverableMetadata => {
+            Proof::OwnTest("defect_mcp_undiscoverable_metadata_serves_only_the_suffix_form")
+        }
+        McpOtherIssuer => Proof::OwnTest("defect_mcp_other_issuer_names_another_spelling"),
+        McpMetadataSuffixOnly => {
+            Proof::OwnTest("defect_mcp_metadata_suffix_only_hides_the_issuers_metadata")
+        }
     }
 }
 
@@ -1551,11 +1603,14 @@ async fn each_defect_changes_the_http_behaviour() {
     // contrasted with a server that checks statements rather than one that ignores them.
     let clean = trusting_server().await;
     for &defect in Defect::ALL {
-        let Proof::Http { req, shows } = proof(defect) else {
-            continue;
+        let (path, req, shows) = match proof(defect) {
+            Proof::Http { req, shows } => (REGISTER_PATH, req, shows),
+            Proof::At { path, req, shows } => (path, req, shows),
+            Proof::OwnTest(_) => continue,
         };
+        let at = |s: &RunningServer| format!("{}{path}", s.base_url());
         let bad = defective(&[defect]).await;
-        let seen = send(&bad, req.clone()).await;
+        let seen = send_to(&at(&bad), &req).await.expect("a response");
         assert!(
             shows(&seen),
             "{defect} not visible: {} {} {:?}",
@@ -1563,7 +1618,7 @@ async fn each_defect_changes_the_http_behaviour() {
             seen.text,
             seen.headers
         );
-        let normal = send(&clean, req).await;
+        let normal = send_to(&at(&clean), &req).await.expect("a response");
         assert!(
             !shows(&normal),
             "{defect} visible on the clean server too: {} {}",
@@ -1673,16 +1728,22 @@ async fn list_clients_on_get_leaks_secrets() {
 }
 
 #[tokio::test]
-async fn drop_connection_closes_every_seventh_post_without_a_response() {
+async fn drop_connection_drops_the_same_payloads_every_time_without_a_response() {
     let s = defective(&[Defect::DropConnection]).await;
-    for i in 1..=6 {
-        assert_eq!(post(&s, b0()).await.status, 201, "request {i}");
-    }
-    // The 7th POST: raw TCP, to prove not a single byte comes back.
+    let named = |i: usize| with(json!({ "client_name": format!("client-{i}") }));
+    let dropped: Vec<usize> = (0..40)
+        .filter(|i| super::endpoint::drops(named(*i).to_string().as_bytes()))
+        .collect();
+    let kept = (0..40)
+        .find(|i| !dropped.contains(i))
+        .expect("a kept payload");
+    let first = *dropped.first().expect("some payload in 40 is dropped");
+    assert_eq!(post(&s, named(kept)).await.status, 201);
+    // Raw TCP, to prove not a single byte comes back.
     let mut tcp = tokio::net::TcpStream::connect(s.addr())
         .await
         .expect("connect");
-    let body = b0().to_string();
+    let body = named(first).to_string();
     let request = format!(
         "POST /register HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\n\r\n{body}",
@@ -1704,12 +1765,12 @@ async fn drop_connection_closes_every_seventh_post_without_a_response() {
             String::from_utf8_lossy(&received)
         );
     }
-    // The 14th is dropped through reqwest as a transport error.
-    for _ in 8..=13 {
-        assert_eq!(post(&s, b0()).await.status, 201);
+    // Resent, it is dropped again: through reqwest, a transport error each time.
+    for _ in 0..2 {
+        let again = send_to(&s.registration_url(), &Req::Json(named(first))).await;
+        assert!(again.is_err(), "{again:?}");
     }
-    let fourteenth = send_to(&s.registration_url(), &Req::Json(b0())).await;
-    assert!(fourteenth.is_err(), "{fourteenth:?}");
+    assert_eq!(post(&s, named(kept)).await.status, 201);
 }
 
 #[tokio::test]
@@ -3105,4 +3166,239 @@ async fn metadata_defects_change_the_discovery_documents_or_registration() {
     s.shutdown().await;
     let clean = server(ServerConfig::default()).await;
     assert!(registered(&post(&clean, post_method).await));
+}
+
+// The MCP endpoint and its metadata.
+
+const INITIALIZE_ID: u64 = 7;
+
+/// The JSON-RPC `initialize` an MCP client opens with.
+fn initialize() -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": INITIALIZE_ID,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "dcrcheck", "version": "0"},
+        },
+    })
+}
+
+/// `method` on `url`, with a bearer `token` if given (and the `initialize` body on a POST).
+async fn mcp_request(method: Method, url: &str, token: Option<&str>) -> Reply {
+    let mut b = reqwest::Client::new().request(method.clone(), url);
+    if let Some(token) = token {
+        b = b.bearer_auth(token);
+    }
+    if method == Method::POST {
+        b = b
+            .header(CONTENT_TYPE, "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(initialize().to_string());
+    }
+    into_reply(b.send().await.expect("a response"))
+        .await
+        .expect("a body")
+}
+
+async fn get_at(s: &RunningServer, path: &str) -> Reply {
+    send_to(&format!("{}{path}", s.base_url()), &Req::Get)
+        .await
+        .expect("a response")
+}
+
+/// The clean protected resource metadata of `s`'s MCP endpoint.
+fn resource_document(s: &RunningServer) -> Value {
+    json!({
+        "resource": s.mcp_url(),
+        "authorization_servers": [s.base_url()],
+        "scopes_supported": ["mcp"],
+        "bearer_methods_supported": ["header"],
+    })
+}
+
+#[tokio::test]
+async fn the_mcp_endpoint_challenges_every_request_and_its_metadata_is_found() {
+    let s = server(ServerConfig::default()).await;
+    let base = s.base_url();
+    let challenge = format!(
+        "Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\", scope=\"mcp\""
+    );
+    for method in [Method::POST, Method::GET, Method::DELETE] {
+        let r = mcp_request(method.clone(), &s.mcp_url(), None).await;
+        assert_eq!(r.status, 401, "{method}: {}", r.text);
+        assert_eq!(r.header(WWW_AUTHENTICATE), challenge, "{method}");
+        assert_eq!(r.header(CONTENT_TYPE), "application/json");
+        assert_eq!(r.member("error"), json!("invalid_token"));
+        assert!(r.member("error_description").is_string());
+        assert_eq!(r.header(CACHE_CONTROL), "no-store");
+        assert_eq!(
+            r.header("access-control-expose-headers"),
+            "www-authenticate"
+        );
+    }
+    // No token is valid here: a presented one is refused by name (RFC 6750 §3.1).
+    let r = mcp_request(Method::POST, &s.mcp_url(), Some("some-token")).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header(WWW_AUTHENTICATE),
+        format!(
+            "Bearer error=\"invalid_token\", {}",
+            &challenge["Bearer ".len()..]
+        )
+    );
+    let r = mcp_request(Method::OPTIONS, &s.mcp_url(), None).await;
+    assert_eq!(r.status, 204);
+    assert!(r
+        .header("access-control-allow-headers")
+        .contains("mcp-protocol-version"));
+    let r = mcp_request(Method::PUT, &s.mcp_url(), None).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), "GET, POST, DELETE, OPTIONS");
+
+    for path in [MCP_RESOURCE_METADATA_PATH, PROTECTED_RESOURCE_METADATA_PATH] {
+        let r = get_at(&s, path).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.header(CONTENT_TYPE), "application/json");
+        assert_eq!(r.json(), resource_document(&s), "{path}");
+        let r = mcp_request(Method::POST, &format!("{base}{path}"), None).await;
+        assert_eq!(r.status, 405, "{path}");
+    }
+    for path in [OAUTH_SERVER_METADATA_PATH, OPENID_CONFIGURATION_PATH] {
+        let r = get_at(&s, path).await;
+        assert_eq!(r.member("issuer"), json!(base));
+        assert_eq!(
+            r.member("authorization_endpoint"),
+            json!(format!("{base}/authorize"))
+        );
+        assert_eq!(
+            r.member("code_challenge_methods_supported"),
+            json!(["S256"])
+        );
+    }
+    // The suffix forms some servers use instead are not served.
+    for path in [
+        "/mcp/.well-known/oauth-protected-resource",
+        "/as/.well-known/oauth-authorization-server",
+    ] {
+        assert_eq!(get_at(&s, path).await.status, 404, "{path}");
+    }
+    s.shutdown().await;
+
+    // In TLS mode every URL is https.
+    let s = tls_server(&[]).await;
+    let client = tls_client(&s, false);
+    let r = client.post(s.mcp_url()).send().await.expect("a response");
+    assert_eq!(r.status().as_u16(), 401);
+    let challenge = r.headers()[WWW_AUTHENTICATE].to_str().expect("ascii");
+    assert!(
+        challenge.contains(&format!("\"{}/.well-known", s.base_url())),
+        "{challenge}"
+    );
+    let doc: Value = client
+        .get(format!("{}{MCP_RESOURCE_METADATA_PATH}", s.base_url()))
+        .send()
+        .await
+        .expect("a response")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(doc, resource_document(&s));
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn defect_mcp_undiscoverable_metadata_serves_only_the_suffix_form() {
+    let s = defective(&[Defect::McpUndiscoverableMetadata]).await;
+    let r = mcp_request(Method::POST, &s.mcp_url(), None).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header(WWW_AUTHENTICATE), "Bearer");
+    for path in [MCP_RESOURCE_METADATA_PATH, PROTECTED_RESOURCE_METADATA_PATH] {
+        assert_eq!(get_at(&s, path).await.status, 404, "{path}");
+    }
+    let r = get_at(&s, "/mcp/.well-known/oauth-protected-resource").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), resource_document(&s));
+    s.shutdown().await;
+    let clean = server(ServerConfig::default()).await;
+    let r = get_at(&clean, "/mcp/.well-known/oauth-protected-resource").await;
+    assert_eq!(r.status, 404);
+}
+
+/// GET `path` on `s` addressed to `localhost` (resolved to the server's address).
+async fn get_as_localhost(s: &RunningServer, path: &str) -> Reply {
+    let client = reqwest::Client::builder()
+        .resolve("localhost", s.addr())
+        .build()
+        .expect("client");
+    let url = format!("http://localhost:{}{path}", s.addr().port());
+    into_reply(client.get(url).send().await.expect("a response"))
+        .await
+        .expect("a body")
+}
+
+#[tokio::test]
+async fn defect_mcp_other_issuer_names_another_spelling() {
+    let s = defective(&[Defect::McpOtherIssuer]).await;
+    let other = format!("http://localhost:{}", s.addr().port());
+    let prm = get_at(&s, MCP_RESOURCE_METADATA_PATH).await;
+    assert_eq!(prm.member("authorization_servers"), json!([other]));
+    // Fetched for that issuer, the metadata names the server's own address.
+    for path in [OAUTH_SERVER_METADATA_PATH, OPENID_CONFIGURATION_PATH] {
+        let r = get_as_localhost(&s, path).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.member("issuer"), json!(s.base_url()), "{path}");
+        assert_eq!(
+            r.member("token_endpoint"),
+            json!(format!("{other}{TOKEN_PATH}"))
+        );
+        // Asked the normal way, the metadata is what it always is.
+        assert_eq!(get_at(&s, path).await.member("issuer"), json!(s.base_url()));
+    }
+    s.shutdown().await;
+
+    let clean = server(ServerConfig::default()).await;
+    let prm = get_at(&clean, MCP_RESOURCE_METADATA_PATH).await;
+    assert_eq!(
+        prm.member("authorization_servers"),
+        json!([clean.base_url()])
+    );
+    let r = get_as_localhost(&clean, OAUTH_SERVER_METADATA_PATH).await;
+    let other = format!("http://localhost:{}", clean.addr().port());
+    assert_eq!(r.member("issuer"), json!(other));
+}
+
+#[tokio::test]
+async fn defect_mcp_metadata_suffix_only_hides_the_issuers_metadata() {
+    let s = defective(&[Defect::McpMetadataSuffixOnly]).await;
+    let base = s.base_url();
+    let issuer = format!("{base}/as");
+    let prm = get_at(&s, MCP_RESOURCE_METADATA_PATH).await;
+    assert_eq!(prm.member("authorization_servers"), json!([issuer]));
+    // Where RFC 8414 and OpenID Discovery put an issuer's metadata: nothing.
+    for path in [
+        "/.well-known/oauth-authorization-server/as",
+        "/.well-known/openid-configuration/as",
+        "/as/.well-known/openid-configuration",
+    ] {
+        assert_eq!(get_at(&s, path).await.status, 404, "{path}");
+    }
+    let r = get_at(&s, "/as/.well-known/oauth-authorization-server").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.member("issuer"), json!(issuer));
+    assert_eq!(
+        r.member("registration_endpoint"),
+        json!(s.registration_url())
+    );
+    assert_eq!(r.member("token_endpoint"), json!(token_url(&s)));
+    assert_eq!(
+        r.member("code_challenge_methods_supported"),
+        json!(["S256"])
+    );
+    // The root metadata is unchanged.
+    let root = get_at(&s, OAUTH_SERVER_METADATA_PATH).await;
+    assert_eq!(root.member("issuer"), json!(base));
+    s.shutdown().await;
 }

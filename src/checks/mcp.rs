@@ -1,0 +1,277 @@
+//! The MCP discovery chain (`--mcp-server`), hop by hop: the 401 and its challenge, the
+//! protected resource metadata (RFC 9728), the authorization server metadata, each by the MCP
+//! revision the run judges (`--mcp-rev`).
+
+use serde_json::Value;
+
+use super::{Check, Kind, McpContext, Out};
+use crate::mcp::{PrmSource, Revision};
+use crate::spec::Severity;
+
+pub(super) const MCP_ENDPOINT_POINTS_TO_ITS_METADATA: Check = Check {
+    name: "mcp_endpoint_points_to_its_metadata",
+    requirements: &["MCP-PRM-a", "MCP-PRM-e"],
+    kind: Kind::Mcp(mcp_endpoint_points_to_its_metadata),
+};
+
+fn mcp_endpoint_points_to_its_metadata(ctx: &McpContext, out: &mut Out) {
+    let chain = ctx.chain;
+    let rev = chain.revision;
+    let Some(status) = chain.initial.response.as_ref().map(|r| r.status) else {
+        return;
+    };
+    if (200..300).contains(&status) {
+        out.fail(
+            "MCP-PRM-a",
+            "the MCP endpoint answers a request without a token",
+            format!(
+                "POST {} (initialize, no Authorization): status {status}",
+                chain.server
+            ),
+        );
+        return;
+    }
+    if status != 401 {
+        out.fail(
+            "MCP-PRM-a",
+            "the MCP endpoint does not answer 401 to a request without a token",
+            format!("POST {}: status {status}", chain.server),
+        );
+        return;
+    }
+    if rev == Revision::V2025_03_26 {
+        // 2025-03-26 asks only for the 401; metadata is at the origin (the legacy fallback).
+        out.pass("MCP-PRM-a");
+        return;
+    }
+    let bearer = chain.bearer();
+    let header_url = bearer.and_then(|b| b.param("resource_metadata"));
+    match (chain.prm_source, header_url) {
+        (Some(PrmSource::Header), _) => out.pass("MCP-PRM-a"),
+        // 2025-11-25 made the header one of two ways: the well-known URIs are the other.
+        (Some(PrmSource::PathInserted | PrmSource::Root), None) if rev >= Revision::V2025_11_25 => {
+            out.pass_with("MCP-PRM-a", "found at the well-known URI (no resource_metadata in the challenge)".into())
+        }
+        (Some(_), None) => out.fail(
+            "MCP-PRM-a",
+            "the 401 names no resource_metadata",
+            format!(
+                "{rev}: \"MCP servers MUST use the HTTP header WWW-Authenticate when returning a 401 Unauthorized to indicate the location of the resource server metadata URL\"; challenges: {}",
+                challenges(ctx)
+            ),
+        ),
+        (_, Some(url)) if chain.prm.is_none() => out.fail(
+            "MCP-PRM-a",
+            "the challenge's resource_metadata does not give a document",
+            format!("resource_metadata=\"{url}\": no 200 JSON object there or at the well-known URIs"),
+        ),
+        (_, _) => out.fail(
+            "MCP-PRM-a",
+            "no protected resource metadata where clients look",
+            format!(
+                "no resource_metadata in the challenge ({}) and no 200 JSON object at {}",
+                challenges(ctx),
+                tried(ctx, "protected resource metadata")
+            ),
+        ),
+    }
+    if rev >= Revision::V2025_11_25 {
+        match bearer {
+            Some(b) if b.param("scope").is_some() => out.pass("MCP-PRM-e"),
+            Some(_) => out.flag(
+                Severity::Warn,
+                "MCP-PRM-e",
+                "the 401's Bearer challenge has no scope",
+                format!("challenges: {}", challenges(ctx)),
+            ),
+            None => out.skip("MCP-PRM-e", "the 401 has no Bearer challenge"),
+        }
+    } else {
+        out.skip(
+            "MCP-PRM-e",
+            format!("{rev} does not ask for a scope in the challenge"),
+        );
+    }
+}
+
+fn challenges(ctx: &McpContext) -> String {
+    let list: Vec<String> = ctx
+        .chain
+        .challenges
+        .iter()
+        .map(|c| {
+            let params: Vec<String> = c.params.iter().map(|(k, _)| k.clone()).collect();
+            format!("{} [{}]", c.scheme, params.join(", "))
+        })
+        .collect();
+    if list.is_empty() {
+        "none".into()
+    } else {
+        list.join("; ")
+    }
+}
+
+fn tried(ctx: &McpContext, step: &str) -> String {
+    let urls: Vec<String> = ctx
+        .chain
+        .hops
+        .iter()
+        .filter(|h| h.step.starts_with(step))
+        .map(|h| h.url.clone())
+        .collect();
+    urls.join(", ")
+}
+
+/// `a` and `b` name the same URL, a terminating `/` aside.
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+pub(super) const PROTECTED_RESOURCE_METADATA_NAMES_ITS_SERVERS: Check = Check {
+    name: "protected_resource_metadata_names_its_servers",
+    requirements: &["MCP-PRM-b", "MCP-PRM-d"],
+    kind: Kind::Mcp(protected_resource_metadata_names_its_servers),
+};
+
+fn protected_resource_metadata_names_its_servers(ctx: &McpContext, out: &mut Out) {
+    let Some(prm) = &ctx.chain.prm else {
+        for row in ["MCP-PRM-b", "MCP-PRM-d"] {
+            out.skip(row, "no protected resource metadata found");
+        }
+        return;
+    };
+    let url = &prm.url;
+    match prm.document.get("authorization_servers") {
+        Some(Value::Array(a)) if !a.is_empty() && a.iter().all(Value::is_string) => {
+            out.pass("MCP-PRM-b")
+        }
+        other => out.fail(
+            "MCP-PRM-b",
+            "protected resource metadata without an authorization server",
+            format!(
+                "{url}: authorization_servers is {}",
+                other.map_or_else(|| "absent".to_string(), super::short)
+            ),
+        ),
+    }
+    match prm.document.get("resource").and_then(Value::as_str) {
+        Some(r) if same_url(r, ctx.chain.server.as_str()) => out.pass("MCP-PRM-d"),
+        other => out.flag(
+            Severity::Warn,
+            "MCP-PRM-d",
+            "the protected resource metadata's resource is not the MCP server's URL",
+            format!(
+                "{url}: resource is {}, the MCP server is \"{}\"",
+                other.map_or_else(|| "absent".to_string(), |r| format!("\"{r}\"")),
+                ctx.chain.server
+            ),
+        ),
+    }
+}
+
+pub(super) const AUTHORIZATION_SERVER_METADATA_IS_WHERE_CLIENTS_LOOK: Check = Check {
+    name: "authorization_server_metadata_is_where_clients_look",
+    requirements: &["MCP-ASM-a", "MCP-ASM-b", "MCP-REG-a"],
+    kind: Kind::Mcp(authorization_server_metadata_is_where_clients_look),
+};
+
+fn authorization_server_metadata_is_where_clients_look(ctx: &McpContext, out: &mut Out) {
+    let chain = ctx.chain;
+    let Some(issuer) = &chain.issuer else {
+        for row in ["MCP-ASM-a", "MCP-ASM-b", "MCP-REG-a"] {
+            out.skip(row, "no authorization server named");
+        }
+        return;
+    };
+    let Some(asm) = &chain.asm else {
+        let hint = match &chain.asm_suffix {
+            Some(url) => {
+                format!("; a document answers at {url}, the suffix form no MCP client tries")
+            }
+            None => String::new(),
+        };
+        out.fail(
+            "MCP-ASM-a",
+            "no authorization server metadata where clients look",
+            format!(
+                "issuer \"{issuer}\": no 200 JSON object at {}{hint}",
+                tried(ctx, "authorization server metadata")
+            ),
+        );
+        for row in ["MCP-ASM-b", "MCP-REG-a"] {
+            out.skip(row, "no authorization server metadata found");
+        }
+        return;
+    };
+    out.pass_with("MCP-ASM-a", format!("{}", asm.url));
+    match asm.document.get("issuer").and_then(Value::as_str) {
+        Some(found) if same_url(found, issuer) => out.pass("MCP-ASM-b"),
+        other => out.fail(
+            "MCP-ASM-b",
+            "the metadata's issuer is not the authorization server it was fetched for",
+            format!(
+                "{}: issuer is {}, the metadata URL was built from \"{issuer}\"",
+                asm.url,
+                other.map_or_else(|| "absent".to_string(), |r| format!("\"{r}\""))
+            ),
+        ),
+    }
+    let dcr = asm.document.get("registration_endpoint").is_some();
+    let cimd =
+        asm.document.get("client_id_metadata_document_supported") == Some(&Value::Bool(true));
+    let offered = dcr || (chain.revision >= Revision::V2025_11_25 && cimd);
+    if offered {
+        out.pass("MCP-REG-a");
+    } else {
+        out.flag(
+            Severity::Warn,
+            "MCP-REG-a",
+            "the authorization server offers no way to register without a human",
+            format!(
+                "{}: no registration_endpoint{}",
+                asm.url,
+                if chain.revision >= Revision::V2025_11_25 {
+                    " and no client_id_metadata_document_supported"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+}
+
+pub(super) const AUTHORIZATION_SERVER_OFFERS_S256: Check = Check {
+    name: "authorization_server_offers_s256",
+    requirements: &["MCP-ASM-c"],
+    kind: Kind::Mcp(authorization_server_offers_s256),
+};
+
+fn authorization_server_offers_s256(ctx: &McpContext, out: &mut Out) {
+    let Some(asm) = &ctx.chain.asm else {
+        out.skip("MCP-ASM-c", "no authorization server metadata found");
+        return;
+    };
+    let methods = asm.document.get("code_challenge_methods_supported");
+    let s256 = methods
+        .and_then(Value::as_array)
+        .is_some_and(|m| m.iter().any(|v| v == "S256"));
+    if s256 {
+        out.pass("MCP-ASM-c");
+        return;
+    }
+    let severity = if ctx.chain.revision >= Revision::V2025_11_25 {
+        Severity::Fail
+    } else {
+        Severity::Warn
+    };
+    out.flag(
+        severity,
+        "MCP-ASM-c",
+        "the metadata does not list S256 in code_challenge_methods_supported",
+        format!(
+            "{}: code_challenge_methods_supported is {} (MCP clients MUST refuse to proceed without it)",
+            asm.url,
+            methods.map_or_else(|| "absent".to_string(), super::short)
+        ),
+    );
+}
