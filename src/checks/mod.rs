@@ -567,10 +567,30 @@ pub fn json_type(v: &Value) -> &'static str {
     }
 }
 
+/// A POST to a registration endpoint answered with `status` and a JSON `body` (for tests).
+#[cfg(test)]
+pub(crate) fn json_answer(status: u16, body: &[u8], truncated: bool) -> Observation {
+    Observation {
+        request: crate::exec::SentRequest {
+            method: "POST",
+            url: "https://as.example.com/register".into(),
+            headers: Vec::new(),
+        },
+        response: Some(crate::exec::Response::new(
+            status,
+            vec![("content-type".into(), "application/json".into())],
+            body.to_vec(),
+            truncated,
+        )),
+        transport_error: None,
+        elapsed_ms: 1,
+        rate_limited: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::SentRequest;
 
     /// The run's first case (the baseline probe) under RFC 7591.
     fn baseline_case() -> Case {
@@ -587,22 +607,7 @@ mod tests {
     fn judge_json_answer(case: &Case, status: u16, body: &[u8], truncated: bool) -> Vec<Verdict> {
         let profile = Profile::Rfc7591;
         let schemas = profile.schemas().expect("schemas");
-        let observation = Observation {
-            request: SentRequest {
-                method: "POST",
-                url: "https://as.example.com/register".into(),
-                headers: Vec::new(),
-            },
-            response: Some(crate::exec::Response::new(
-                status,
-                vec![("content-type".into(), "application/json".into())],
-                body.to_vec(),
-                truncated,
-            )),
-            transport_error: None,
-            elapsed_ms: 1,
-            rate_limited: 0,
-        };
+        let observation = json_answer(status, body, truncated);
         judge_case(&CaseContext {
             profile,
             case,

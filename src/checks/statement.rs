@@ -156,7 +156,6 @@ fn used_statement_is_echoed_unchanged(ctx: &CaseContext, out: &mut Out) {
 mod tests {
     use super::*;
     use crate::checks::{judge_case, Outcome, Policy, Verdict};
-    use crate::exec::{Observation, SentRequest};
     use crate::generate::statements::{cases, StatementKeys, TrustedSigner};
     use crate::jose::{Alg, SigningKey};
     use crate::profile::Profile;
@@ -185,22 +184,7 @@ mod tests {
             body[SOFTWARE_STATEMENT] =
                 case.request.body.json_object().unwrap()[SOFTWARE_STATEMENT].clone();
         }
-        let observation = Observation {
-            request: SentRequest {
-                method: "POST",
-                url: "https://as.example.com/register".into(),
-                headers: Vec::new(),
-            },
-            response: Some(crate::exec::Response::new(
-                201,
-                vec![("content-type".into(), "application/json".into())],
-                body.to_string().into_bytes(),
-                false,
-            )),
-            transport_error: None,
-            elapsed_ms: 1,
-            rate_limited: 0,
-        };
+        let observation = crate::checks::json_answer(201, body.to_string().as_bytes(), false);
         let profile = Profile::Rfc7591;
         let schemas = profile.schemas().unwrap();
         judge_case(&CaseContext {
