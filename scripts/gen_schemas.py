@@ -759,6 +759,19 @@ def report_schema():
                                             "deleted, at most the first 10,000"),
         }, "The clients the run registered (every 2xx registration answer with a client_id): "
            "their ids, to remove them by hand, and what --cleanup deleted through RFC 7592."),
+        "mcp": closed_object({
+            "server": string("the --mcp-server URL"),
+            "revision": {"description": "the MCP revision judged (--mcp-rev)", "type": "string",
+                         "enum": ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"]},
+            "hops": {"type": "array", "items": closed_object({
+                "step": string("what the request was for"),
+                "method": string("GET, POST, or - when the URL was not followed"),
+                "url": {"type": "string"},
+                "status": {"type": ["integer", "null"]},
+                "outcome": string("what came back, or why nothing was sent"),
+            }, "one request of the chain")},
+        }, "The MCP discovery chain an --mcp-server run followed, request by request; absent "
+           "for other runs."),
     }
     headers = {"description": "header name to value", "type": "object",
                "additionalProperties": {"type": "string"}}

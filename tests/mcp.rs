@@ -61,6 +61,20 @@ async fn the_clean_server_passes_the_chain_under_every_revision() {
         let chain = report.mcp.as_ref().expect("the chain is reported");
         assert_eq!(chain.revision, rev.label());
         assert_eq!(chain.hops[0].status, Some(401));
+        // The JSON report with its chain matches the report schema.
+        let schema: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/report.schema.json"
+        )))
+        .expect("schema");
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let json: serde_json::Value =
+            serde_json::from_str(&dcrcheck::report::json::render(&report)).expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
         // The RFC 7591 suite ran on the endpoint the chain found.
         assert!(
             report.target.url.ends_with("/register"),
