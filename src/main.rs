@@ -11,6 +11,11 @@ use dcrcheck::exit_code;
 use dcrcheck::run::Event;
 use dcrcheck::snapshot;
 
+// A run allocates and frees small buffers for every request and verdict; glibc's malloc
+// was a fifth of a streamed run's CPU (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // `run` options may also come from DCRCHECK_* variables and dcrcheck.toml; a variable
     // that is not valid Unicode counts as unset.
@@ -32,7 +37,14 @@ fn main() -> ExitCode {
             return fail(exit_code::USAGE, &one_line(&e.render().to_string()));
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // A run drives every request from one task (`Executor::run_stream`), so worker threads
+    // only add cross-thread wake-ups; on one thread a streamed run took 0.55 of the CPU and
+    // the default run half the wall time (docs/performance.md). A server wants the threads.
+    let mut builder = match &cli.command {
+        Command::Run(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder
         .enable_all()
         .build()
     {

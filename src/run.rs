@@ -546,12 +546,6 @@ async fn run_against(
     let policy = config.policy();
     let schemas = profile.schemas()?;
     let executor = executor_for(config, &url)?;
-    // The statement cases need keys of their own; an RSA key takes a while to make, so it is
-    // made beside the stream.
-    let trusted = config.software_statement.clone();
-    let statement_keys = tokio::task::spawn_blocking(move || {
-        crate::generate::statements::StatementKeys::generate(trusted)
-    });
     let plan = Plan {
         profile,
         seed: config.seed,
@@ -680,11 +674,9 @@ async fn run_against(
     ];
     let wants_credentials = focus.is_none_or(|f| CREDENTIAL_ROWS.iter().any(|r| f.reports(r)));
     let keys = if (wants_statements || wants_credentials) && !stop.is_stopped() {
-        Some(
-            statement_keys
-                .await
-                .map_err(|e| RunError::Statement(crate::jose::JoseError::Key(e.to_string())))??,
-        )
+        Some(crate::generate::statements::StatementKeys::generate(
+            config.software_statement.clone(),
+        )?)
     } else {
         None
     };
@@ -730,7 +722,7 @@ async fn run_against(
     }
 
     // Issued credentials at the token endpoint, when one is known; private_key_jwt clients
-    // register the run's RS256 key.
+    // register a key made for this run.
     let token_endpoint = config
         .token_endpoint
         .as_ref()
@@ -751,7 +743,12 @@ async fn run_against(
                     .any(|v| v == crate::spec::names::AUTH_PRIVATE_KEY_JWT)
             })
     });
-    let assertion_key = keys.as_ref().filter(|_| pkjwt_listed).map(|k| &k.run_rs256);
+    let assertion_key = match keys.as_ref() {
+        Some(keys) if pkjwt_listed && wants_credentials && token_endpoint.is_some() => {
+            Some(assertion_key(metadata, keys).await?)
+        }
+        _ => None,
+    };
     if wants_credentials && !stop.is_stopped() && token_endpoint.is_some() && !pkjwt_listed {
         agg.add(
             None,
@@ -771,7 +768,7 @@ async fn run_against(
                         &executor,
                         &first,
                         endpoint,
-                        assertion_key,
+                        assertion_key.as_ref(),
                     ) => Some(c),
                     () = stop.grace_over() => None,
                 };
@@ -865,6 +862,28 @@ fn mcp_discovery(chain: &crate::mcp::Chain) -> crate::model::McpDiscovery {
         revision: chain.revision.label().to_string(),
         hops: chain.hops.clone(),
     }
+}
+
+/// The key a `private_key_jwt` client registers, made for this run: ES256 where the
+/// metadata's `token_endpoint_auth_signing_alg_values_supported` lists it (made in
+/// microseconds), else RS256, the algorithm servers support most widely (0.05–0.8 s of CPU,
+/// so only when needed). Never the published RS256 test key the statements use: anyone could
+/// sign for a client registered with it.
+async fn assertion_key(
+    metadata: Option<&serde_json::Map<String, Value>>,
+    keys: &crate::generate::statements::StatementKeys,
+) -> Result<crate::jose::SigningKey, RunError> {
+    let es256_listed = metadata
+        .and_then(|m| m.get("token_endpoint_auth_signing_alg_values_supported"))
+        .and_then(Value::as_array)
+        .is_some_and(|algs| algs.iter().any(|a| a == "ES256"));
+    if es256_listed {
+        return Ok(keys.run_es256.clone());
+    }
+    tokio::task::spawn_blocking(|| crate::jose::SigningKey::generate(crate::jose::Alg::Rs256))
+        .await
+        .map_err(|e| RunError::Statement(crate::jose::JoseError::Key(e.to_string())))?
+        .map_err(RunError::Statement)
 }
 
 /// Judges a conversation's steps into the aggregate, each verdict with the step that showed
