@@ -38,16 +38,13 @@ fn main() -> ExitCode {
         }
     };
     // A run drives every request from one task (`Executor::run_stream`), so worker threads
-    // only add cross-thread wake-ups; on one thread a streamed run took 0.55 of the CPU and
-    // the default run half the wall time (docs/performance.md). A server wants the threads.
+    // only add cross-thread wake-ups: on one thread a streamed run takes 0.72 of the CPU and
+    // the default run about 0.6 of the wall time (docs/performance.md). A server wants them.
     let mut builder = match &cli.command {
         Command::Run(_) => tokio::runtime::Builder::new_current_thread(),
         _ => tokio::runtime::Builder::new_multi_thread(),
     };
-    let runtime = match builder
-        .enable_all()
-        .build()
-    {
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             return fail(

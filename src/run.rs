@@ -557,7 +557,8 @@ async fn run_against(
     let finals = select::final_probes(profile, &selection);
     let total = cases.total()
         + finals.len()
-        + crate::generate::statements::count(config.software_statement.is_some());
+        + crate::generate::statements::count(config.software_statement.is_some())
+        + mcp.map_or(0, |c| crate::generate::mcp::cases(c.revision).len());
     // A focused run judges only its rows: verdicts on others are dropped before they reach
     // the aggregate, so they make no findings and cost no shrinking.
     let focus = config.focus.as_ref();
@@ -619,7 +620,11 @@ async fn run_against(
         executor.find_metadata(config.discovery.as_ref()).await
     };
     let metadata_requests = discovery.as_ref().map_or(0, |d| d.attempts);
-    let metadata = discovery.as_ref().and_then(|d| d.metadata_for(&url));
+    // An MCP run already holds its authorization server's metadata, wherever the issuer put it.
+    let metadata = mcp
+        .and_then(|c| c.asm.as_ref())
+        .map(|a| &a.document)
+        .or_else(|| discovery.as_ref().and_then(|d| d.metadata_for(&url)));
     let mut agg = Aggregate::new(profile);
     if let Some(chain) = mcp {
         agg.add(None, reported(checks::judge_mcp(profile, policy, chain)));
@@ -655,6 +660,15 @@ async fn run_against(
     if !stop.is_stopped() {
         tokio::select! {
             () = executor.run_stream(finals.into_iter(), &mut fold) => {}
+            () = stop.grace_over() => {}
+        }
+    }
+
+    // The registrations an MCP client makes, where the chain led to this endpoint.
+    if let Some(chain) = mcp.filter(|_| !stop.is_stopped()) {
+        let mcp_cases = crate::generate::mcp::cases(chain.revision);
+        tokio::select! {
+            () = executor.run_stream(mcp_cases.into_iter(), &mut fold) => {}
             () = stop.grace_over() => {}
         }
     }

@@ -299,6 +299,11 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::McpNoS256,
         Profile::Rfc7591,
     ),
+    (
+        "mcp_client_registers_as_a_public_client_without_a_token",
+        Defect::McpRefusePublicClients,
+        Profile::Rfc7591,
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,7 @@ async fn mcp_run(defects: &[Defect], revision: Revision) -> RunReport {
     report
 }
 
-const MCP_ROWS: [&str; 8] = [
+const MCP_ROWS: [&str; 14] = [
     "MCP-PRM-a",
     "MCP-PRM-b",
     "MCP-PRM-d",
@@ -36,6 +36,12 @@ const MCP_ROWS: [&str; 8] = [
     "MCP-ASM-b",
     "MCP-ASM-c",
     "MCP-REG-a",
+    "MCP-REG-b",
+    "MCP-REG-c",
+    "MCP-REG-d",
+    "MCP-REG-f",
+    "MCP-REDIR-a",
+    "MCP-REDIR-b",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,7 +56,8 @@ async fn the_clean_server_passes_the_chain_under_every_revision() {
         );
         for row in MCP_ROWS {
             let v = verdict(&report, row);
-            let skipped_by_rev = row == "MCP-PRM-e" && rev < Revision::V2025_11_25;
+            let skipped_by_rev = (row == "MCP-PRM-e" && rev < Revision::V2025_11_25)
+                || (row == "MCP-REG-f" && rev < Revision::V2026_07_28);
             let want = if skipped_by_rev {
                 RequirementVerdict::Skip
             } else {
@@ -138,4 +145,28 @@ fn an_unreachable_mcp_server_is_exit_3_in_one_line() {
     let errors: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
     assert_eq!(errors.len(), 1, "{err}");
     assert!(errors[0].contains("could not be reached"), "{err}");
+}
+
+#[tokio::test]
+async fn a_secret_for_a_public_client_and_a_remote_http_redirect_are_each_named() {
+    // Issuing a secret to a `none` client is a WARN on MCP-REG-c; registering
+    // http://attacker.example is the FAIL RFC 7591 §5 grounds.
+    let report = mcp_run(&[Defect::SecretForPublicClient], Revision::NEWEST).await;
+    assert_eq!(verdict(&report, "MCP-REG-c"), RequirementVerdict::Warn);
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.requirement == "MCP-REG-c" && f.title.contains("client_secret")));
+    let report = mcp_run(&[Defect::McpAcceptHttpRedirect], Revision::V2025_03_26).await;
+    assert_eq!(verdict(&report, "MCP-REDIR-b"), RequirementVerdict::Fail);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.requirement == "MCP-REDIR-b")
+        .expect("a finding");
+    assert!(
+        finding.title.contains("http://attacker.example/callback"),
+        "{}",
+        finding.title
+    );
 }

@@ -66,6 +66,10 @@ async fn run_against(
     if defects.iter().any(|d| d.requirement().starts_with("MCP-")) {
         config.target = TargetSpec::Mcp(format!("{}/mcp", server.base_url()).parse().expect("url"));
     }
+    // A server that requires a token gets it; the MCP client's own registration goes without.
+    if defects.contains(&Defect::McpRegistrationNeedsToken) {
+        config.token = Some(server::MCP_DEFECT_TOKEN.to_string());
+    }
     config.ca_cert = server.ca_cert_pem().map(|p| p.as_bytes().to_vec());
     config.software_statement = Some(trusted);
     let report = dcrcheck::run::run(&config, &mut |_| {}).await.expect("run");

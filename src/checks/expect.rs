@@ -20,6 +20,8 @@ pub const VALID_REQUEST_IS_REGISTERED: Check = Check {
         "R7591-2.2-a",
         "R6749-3.1.2-c",
         "OIDCR-3.2-c",
+        "MCP-REDIR-a",
+        "MCP-REG-d",
     ],
     kind: Kind::Case(valid_request_is_registered),
 };
@@ -68,6 +70,7 @@ pub const INVALID_REQUEST_IS_NOT_REGISTERED: Check = Check {
         "OIDCR-2-b",
         "OIDCR-2-i",
         "OIDCR-3.2-b",
+        "MCP-REDIR-b",
     ],
     kind: Kind::Case(invalid_request_is_not_registered),
 };

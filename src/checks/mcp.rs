@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Check, Kind, McpContext, Out};
+use super::{CaseContext, Check, Kind, McpContext, Out};
 use crate::mcp::{PrmSource, Revision};
 use crate::spec::Severity;
 
@@ -274,4 +274,105 @@ fn authorization_server_offers_s256(ctx: &McpContext, out: &mut Out) {
             methods.map_or_else(|| "absent".to_string(), super::short)
         ),
     );
+}
+
+pub(super) const MCP_CLIENT_REGISTERS_AS_A_PUBLIC_CLIENT_WITHOUT_A_TOKEN: Check = Check {
+    name: "mcp_client_registers_as_a_public_client_without_a_token",
+    requirements: &["MCP-REG-b", "MCP-REG-c", "MCP-REG-f"],
+    kind: Kind::Case(mcp_client_registers_as_a_public_client_without_a_token),
+};
+
+/// Judges the registration an MCP client makes first: no Authorization header, a public
+/// client (`none`) with a loopback redirect URI, and from 2026-07-28 `application_type`.
+fn mcp_client_registers_as_a_public_client_without_a_token(ctx: &CaseContext, out: &mut Out) {
+    use crate::spec::names::{
+        APPLICATION_TYPE, AUTH_NONE, CLIENT_SECRET, TOKEN_ENDPOINT_AUTH_METHOD,
+    };
+    if ctx.case.id != crate::generate::mcp::OPEN_REGISTRATION_CASE {
+        return;
+    }
+    let Some(status) = ctx.status() else {
+        return;
+    };
+    if status == 401 || status == 403 {
+        out.flag(
+            Severity::Warn,
+            "MCP-REG-b",
+            "registration needs a token an MCP client cannot have",
+            format!("POST without Authorization: status {status}; MCP clients \"obtain OAuth client IDs without user interaction\""),
+        );
+        return;
+    }
+    out.pass("MCP-REG-b");
+    if ctx.refused() {
+        let code = ctx
+            .body()
+            .and_then(|b| b.get("error"))
+            .and_then(Value::as_str)
+            .unwrap_or("no error code");
+        out.flag(
+            Severity::Warn,
+            "MCP-REG-c",
+            "an MCP public client is refused",
+            format!("status {status} ({code}) for token_endpoint_auth_method none with a loopback redirect URI"),
+        );
+        return;
+    }
+    let Some(body) = ctx.body().filter(|_| ctx.registered()) else {
+        return;
+    };
+    let method = body.get(TOKEN_ENDPOINT_AUTH_METHOD).and_then(Value::as_str);
+    let advertised: Option<Vec<&str>> = ctx
+        .metadata
+        .and_then(|m| m.get("token_endpoint_auth_methods_supported"))
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).collect());
+    if method.is_some_and(|m| m != AUTH_NONE) {
+        out.flag(
+            Severity::Warn,
+            "MCP-REG-c",
+            "an MCP public client is registered as a confidential one",
+            format!(
+                "token_endpoint_auth_method none sent, {} registered",
+                method.unwrap_or_default()
+            ),
+        );
+    } else if body.contains_key(CLIENT_SECRET) {
+        out.flag(
+            Severity::Warn,
+            "MCP-REG-c",
+            "a client_secret is issued to a public client",
+            "token_endpoint_auth_method none: \"The client is a public client ... and does not have a client secret\" (RFC 7591 §2)",
+        );
+    } else if advertised.as_ref().is_some_and(|l| !l.contains(&AUTH_NONE)) {
+        out.flag(
+            Severity::Warn,
+            "MCP-REG-c",
+            "public clients are registered but the metadata does not list none",
+            format!(
+                "token_endpoint_auth_methods_supported: {}",
+                advertised.unwrap_or_default().join(", ")
+            ),
+        );
+    } else {
+        out.pass("MCP-REG-c");
+    }
+    match (
+        ctx.sent().and_then(|s| s.get(APPLICATION_TYPE)),
+        body.get(APPLICATION_TYPE),
+    ) {
+        (None, _) => out.skip(
+            "MCP-REG-f",
+            "application_type is sent from MCP 2026-07-28 on (--mcp-rev)",
+        ),
+        (Some(sent), Some(got)) if got != sent => out.flag(
+            Severity::Warn,
+            "MCP-REG-f",
+            "an MCP client's application_type is replaced",
+            format!(
+                "sent application_type {sent}, registered {got} with a loopback http redirect URI"
+            ),
+        ),
+        _ => out.pass("MCP-REG-f"),
+    }
 }

@@ -650,6 +650,13 @@ pub static GROUNDS: &[Ground] = &[
         "If code_challenge_methods_supported is absent, the authorization server does not support PKCE and MCP clients MUST refuse to proceed.",
         "MCP Authorization 2025-11-25, Authorization Code Protection",
     ),
+    ground(
+        "MCP-REDIR-b",
+        Scope::All,
+        "an MCP client registered with a plain-http redirect URI on a remote host",
+        REDIRECT_FORMS,
+        "RFC 7591 §5; MCP Authorization, Communication Security (\"All redirect URIs MUST be either localhost or use HTTPS\")",
+    ),
     // RFC 7592: the client configuration endpoint, judged when the server offers one.
     ground(
         "R7592-3-a",

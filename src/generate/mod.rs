@@ -7,6 +7,7 @@
 
 pub mod curl;
 pub mod fixtures;
+pub mod mcp;
 mod mutate;
 pub mod probes;
 pub mod select;

@@ -330,7 +330,24 @@ defects! {
         "leaves code_challenge_methods_supported (S256) out of its discovery documents";
     McpMetadataSuffixOnly => "mcp-metadata-suffix-only", "MCP-ASM-a", Fail,
         "names its authorization server {base}/as and serves that issuer's metadata only at /as/.well-known/oauth-authorization-server, not where RFC 8414 or OpenID Discovery put it";
+    // MCP client registrations (judged in an --mcp-server run).
+    McpRegistrationNeedsToken => "mcp-registration-needs-token", "MCP-REG-b", Warn,
+        "requires an initial access token for registration (dcrcheck-mcp-defect-token unless one is configured)";
+    McpRefusePublicClients => "mcp-refuse-public-clients", "MCP-REG-c", Warn,
+        "refuses token_endpoint_auth_method none and leaves it out of token_endpoint_auth_methods_supported";
+    McpRefuseCodeGrantAlone => "mcp-refuse-code-grant-alone", "MCP-REG-d", Warn,
+        "refuses a public client whose grant_types are [\"authorization_code\"] without refresh_token";
+    McpApplicationTypeWeb => "mcp-application-type-web", "MCP-REG-f", Warn,
+        "registers every client as application_type web, whatever it asked for";
+    McpRefuseLocalhostRedirect => "mcp-refuse-localhost-redirect", "MCP-REDIR-a", Warn,
+        "refuses http redirect URIs on localhost and [::1], taking loopback http on 127.0.0.1 only";
+    McpAcceptHttpRedirect => "mcp-accept-http-redirect", "MCP-REDIR-b", Fail,
+        "registers plain-http redirect URIs on remote hosts (accept-http-redirect, judged on an MCP client's registration)";
 }
+
+/// The initial access token `mcp-registration-needs-token` asks for when the server has none
+/// configured: public, so a harness can be given it and still see registration without it fail.
+pub const MCP_DEFECT_TOKEN: &str = "dcrcheck-mcp-defect-token";
 
 /// `drop-connection` closes the connection for one payload in this many (by digest).
 pub(crate) const DROP_EVERY: u64 = 7;

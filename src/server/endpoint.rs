@@ -112,7 +112,15 @@ impl AppState {
                 .then_some(EXPIRING_SECRET_LIFETIME)
         });
         AppState {
-            token_digest: config.initial_access_token.as_deref().map(digest),
+            token_digest: config
+                .initial_access_token
+                .as_deref()
+                .or_else(|| {
+                    defects
+                        .has(Defect::McpRegistrationNeedsToken)
+                        .then_some(super::defects::MCP_DEFECT_TOKEN)
+                })
+                .map(digest),
             body_limit: config.body_limit,
             management_defects: defects.for_configuration_endpoint(),
             defects,
@@ -279,17 +287,20 @@ pub(super) fn discovery_answer(
     let omit = state
         .defects
         .has(Defect::DiscoveryWithoutRegistrationEndpoint);
-    let auth_methods: &[&str] = if state.defects.has(Defect::AdvertiseFewerAuthMethods) {
-        &[crate::spec::names::AUTH_CLIENT_SECRET_BASIC]
+    let mut auth_methods: Vec<&str> = if state.defects.has(Defect::AdvertiseFewerAuthMethods) {
+        vec![crate::spec::names::AUTH_CLIENT_SECRET_BASIC]
     } else {
-        super::validate::SUPPORTED_AUTH_METHODS
+        super::validate::SUPPORTED_AUTH_METHODS.to_vec()
     };
+    if state.defects.has(Defect::McpRefusePublicClients) {
+        auth_methods.retain(|m| *m != crate::spec::names::AUTH_NONE);
+    }
     response::discovery_document(
         &advertised.issuer,
         &advertised.authorization_endpoint,
         (!omit).then_some(advertised.registration_endpoint.as_str()),
         &advertised.token_endpoint,
-        auth_methods,
+        &auth_methods,
         !state.defects.has(Defect::McpNoS256),
     )
 }

@@ -58,7 +58,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use defects::{Defect, DefectSeverity, UnknownDefect};
+pub use defects::{Defect, DefectSeverity, UnknownDefect, MCP_DEFECT_TOKEN};
 pub use statement::TrustedStatementIssuer;
 
 /// Path of the RFC 7591 registration endpoint.

@@ -1594,6 +1594,40 @@ fn proof(defect: Defect) -> Proof {
         McpMetadataSuffixOnly => {
             Proof::OwnTest("defect_mcp_metadata_suffix_only_hides_the_issuers_metadata")
         }
+        McpRegistrationNeedsToken => Proof::Http {
+            req: Req::Json(b0()),
+            shows: |r| r.status == 401,
+        },
+        McpRefusePublicClients => Proof::Http {
+            req: Req::Json(with(json!({"token_endpoint_auth_method": "none"}))),
+            shows: |r| r.status == 400,
+        },
+        McpRefuseCodeGrantAlone => Proof::Http {
+            req: Req::Json(with(json!({
+                "token_endpoint_auth_method": "none",
+                "grant_types": ["authorization_code"],
+            }))),
+            shows: |r| r.status == 400,
+        },
+        McpApplicationTypeWeb => Proof::Http {
+            req: Req::Json(with(json!({
+                "application_type": "native",
+                "redirect_uris": ["http://127.0.0.1:33418/callback"],
+            }))),
+            shows: |r| registered(r) && r.member("application_type") == json!("web"),
+        },
+        McpRefuseLocalhostRedirect => Proof::Http {
+            req: Req::Json(with(
+                json!({"redirect_uris": ["http://[::1]:33418/callback"]}),
+            )),
+            shows: |r| r.status == 400 && r.member("error") == json!("invalid_redirect_uri"),
+        },
+        McpAcceptHttpRedirect => Proof::Http {
+            req: Req::Json(with(
+                json!({"redirect_uris": ["http://attacker.example/callback"]}),
+            )),
+            shows: registered,
+        },
     }
 }
 

@@ -270,6 +270,15 @@ pub(crate) fn validate(
         }
     };
     let (grant_types, response_types) = grants_and_responses(obj, defects)?;
+    // As the MCP Python SDK 1.x does: a public client must ask for refresh tokens too.
+    if defects.has(Defect::McpRefuseCodeGrantAlone)
+        && obj.get(TOKEN_ENDPOINT_AUTH_METHOD) == Some(&Value::from(AUTH_NONE))
+        && grant_types == [GRANT_AUTHORIZATION_CODE]
+    {
+        return Err(Rejection::metadata(
+            "grant_types must be authorization_code and refresh_token",
+        ));
+    }
     let implicit = grant_types.iter().any(|g| g == GRANT_IMPLICIT)
         || response_types
             .iter()
@@ -289,6 +298,11 @@ pub(crate) fn validate(
         Some(AUTH_CLIENT_SECRET_POST) if defects.has(Defect::RefuseAdvertisedAuthMethod) => {
             return Err(Rejection::metadata(
                 "token_endpoint_auth_method client_secret_post is not accepted",
+            ))
+        }
+        Some(AUTH_NONE) if defects.has(Defect::McpRefusePublicClients) => {
+            return Err(Rejection::metadata(
+                "public clients (token_endpoint_auth_method none) are not accepted",
             ))
         }
         Some(m) if SUPPORTED_AUTH_METHODS.contains(&m) => m.to_owned(),
@@ -464,6 +478,9 @@ pub(crate) fn validate(
     };
     registration.needs_secret =
         cross_member_rules(&registration, defects).map_err(Rejection::late)?;
+    if defects.has(Defect::McpApplicationTypeWeb) {
+        registration.application_type = "web".to_owned();
+    }
     Ok(registration)
 }
 
@@ -769,9 +786,18 @@ fn check_redirect_uri(
             "a redirect URI must not contain a fragment",
         ));
     }
+    if defects.has(Defect::McpRefuseLocalhostRedirect)
+        && uri.scheme == "http"
+        && matches!(uri.host.as_deref(), Some("localhost" | "[::1]"))
+    {
+        return Err(Rejection::redirect(
+            "loopback redirect URIs must use 127.0.0.1",
+        ));
+    }
     let native_http = context.native && defects.has(Defect::NativeHttpAnyHost);
-    let http_anywhere =
-        (defects.has(Defect::AcceptHttpRedirect) || native_http) && uri.scheme == "http";
+    let accept_http =
+        defects.has(Defect::AcceptHttpRedirect) || defects.has(Defect::McpAcceptHttpRedirect);
+    let http_anywhere = (accept_http || native_http) && uri.scheme == "http";
     // RFC 7591 §5: remote https, loopback http, or an app's private-use scheme.
     if !(uri.is_https() || uri.is_http_loopback() || uri.is_private_use() || http_anywhere) {
         return Err(Rejection::redirect(
