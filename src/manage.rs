@@ -72,6 +72,18 @@ pub enum StepName {
     /// The issued secret again, once its `client_secret_expires_at` has passed (sent only
     /// when that is at most [`EXPIRY_WAIT_LIMIT`] away).
     TokenWithExpiredSecret(TokenAuth),
+    /// An MCP SDK client's public client, registered to be sent to the authorization endpoint.
+    McpRegisterPublicClient,
+    /// GET /authorize as an MCP client sends it: the registered redirect URI and S256.
+    AuthorizeValid,
+    /// The same with an unregistered https redirect URI and no code_challenge.
+    AuthorizeUnregisteredRedirect,
+    /// The valid request with the registered loopback redirect URI on another port.
+    AuthorizeLoopbackOtherPort,
+    /// The valid request without code_challenge.
+    AuthorizeWithoutPkce,
+    /// The valid request with code_challenge_method=plain.
+    AuthorizePlainPkce,
 }
 
 /// How a client authenticates at the token endpoint (RFC 6749 §2.3.1).
@@ -147,6 +159,12 @@ impl StepName {
             StepName::TokenWithExpiredSecret(TokenAuth::PrivateKeyJwt) => {
                 "token-with-expired-secret-private-key-jwt"
             }
+            StepName::McpRegisterPublicClient => "mcp-register-public-client",
+            StepName::AuthorizeValid => "authorize-valid",
+            StepName::AuthorizeUnregisteredRedirect => "authorize-unregistered-redirect",
+            StepName::AuthorizeLoopbackOtherPort => "authorize-loopback-other-port",
+            StepName::AuthorizeWithoutPkce => "authorize-without-pkce",
+            StepName::AuthorizePlainPkce => "authorize-plain-pkce",
         }
     }
 
@@ -201,6 +219,24 @@ impl StepName {
             }
             StepName::TokenWithExpiredSecret(_) => {
                 "grant_type=client_credentials at the token endpoint with the issued secret after its client_secret_expires_at"
+            }
+            StepName::McpRegisterPublicClient => {
+                "an MCP public client, registered to be sent to the authorization endpoint"
+            }
+            StepName::AuthorizeValid => {
+                "GET the authorization endpoint with the registered redirect URI and an S256 code_challenge"
+            }
+            StepName::AuthorizeUnregisteredRedirect => {
+                "GET the authorization endpoint with an unregistered redirect URI and no code_challenge"
+            }
+            StepName::AuthorizeLoopbackOtherPort => {
+                "GET the authorization endpoint with the registered loopback redirect URI on another port"
+            }
+            StepName::AuthorizeWithoutPkce => {
+                "GET the authorization endpoint without a code_challenge"
+            }
+            StepName::AuthorizePlainPkce => {
+                "GET the authorization endpoint with code_challenge_method plain"
             }
         }
     }
@@ -829,6 +865,121 @@ fn token_case(name: StepName, token_endpoint: &str, id: &str, credential: Creden
         Some("application/x-www-form-urlencoded".into()),
         Body::Raw(body),
     )
+}
+
+/// The redirect URI no client registered, sent to the authorization endpoint.
+pub const UNREGISTERED_REDIRECT: &str = "https://attacker.example/callback";
+
+/// The code_verifier of the authorization requests (RFC 7636 §4.1: 43 to 128 unreserved
+/// characters); no code is ever redeemed with it.
+const CODE_VERIFIER: &str = "dcrcheck-code-verifier-0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// `BASE64URL(SHA256(verifier))` (RFC 7636 §4.2).
+fn s256_challenge(verifier: &str) -> String {
+    use base64::Engine as _;
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+/// The redirect URI on another port than `registered`'s (RFC 8252 §7.3 leaves the port of a
+/// loopback redirect URI to the request).
+fn other_port(registered: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse(registered).ok()?;
+    let port = url.port_or_known_default()?;
+    url.set_port(Some(if port == u16::MAX { 1024 } else { port + 1 }))
+        .ok()?;
+    Some(url.to_string())
+}
+
+/// Registers `public_client` (an MCP client's body, with a loopback redirect URI) and sends
+/// the authorization endpoint what an MCP client sends, then four variants, never following a
+/// redirect and never logging in: an unregistered redirect URI without PKCE, the loopback URI
+/// on another port, no `code_challenge`, and `plain`. The variants are judged against the
+/// valid request's answer.
+pub async fn probe_authorization(
+    executor: &Executor,
+    registration: &Case,
+    public_client: Map<String, Value>,
+    authorization_endpoint: &reqwest::Url,
+) -> Conversation {
+    let mut conv = Conversation::default();
+    let redirect = public_client
+        .get(REDIRECT_URIS)
+        .and_then(|l| l.get(0))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let name = StepName::McpRegisterPublicClient;
+    let mut register = registration.clone();
+    register.id = format!("manage-{}", name.id());
+    register.kind = CaseKind::Manage;
+    register.title = name.title().into();
+    register.request.body = Body::Json(Value::Object(public_client));
+    conv.take(
+        executor,
+        Planned {
+            name,
+            case: register,
+        },
+    )
+    .await;
+    let Some(client_id) = conv
+        .success_body(name)
+        .and_then(|b| b.get(CLIENT_ID))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return conv;
+    };
+    let s256 = s256_challenge(CODE_VERIFIER);
+    let moved = other_port(&redirect).unwrap_or_else(|| redirect.clone());
+    let unregistered = UNREGISTERED_REDIRECT.to_string();
+    let steps = [
+        (
+            StepName::AuthorizeValid,
+            &redirect,
+            Some((s256.as_str(), "S256")),
+        ),
+        (StepName::AuthorizeUnregisteredRedirect, &unregistered, None),
+        (
+            StepName::AuthorizeLoopbackOtherPort,
+            &moved,
+            Some((&s256, "S256")),
+        ),
+        (StepName::AuthorizeWithoutPkce, &redirect, None),
+        (
+            StepName::AuthorizePlainPkce,
+            &redirect,
+            Some((CODE_VERIFIER, "plain")),
+        ),
+    ];
+    for (name, redirect_uri, pkce) in steps {
+        let mut url = authorization_endpoint.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair(CLIENT_ID, &client_id)
+                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("state", "dcrcheck-state");
+            if let Some((challenge, method)) = pkce {
+                q.append_pair("code_challenge", challenge)
+                    .append_pair("code_challenge_method", method);
+            }
+        }
+        let step = planned(
+            name,
+            Method::Get,
+            ConfigurationEndpoint {
+                url: url.to_string(),
+                token: None,
+            },
+            Auth::Omit,
+            None,
+            Body::Empty,
+        );
+        conv.take(executor, step).await;
+    }
+    conv
 }
 
 #[cfg(test)]

@@ -735,6 +735,34 @@ async fn run_against(
         }
     }
 
+    // An MCP client goes on to the authorization endpoint: what it does there with a
+    // registered public client and four variants of the request.
+    if let Some(chain) = mcp.filter(|_| !stop.is_stopped()) {
+        match authorization_endpoint(chain, config.allow_private) {
+            Ok(endpoint) => {
+                let client = crate::generate::mcp::public_client(
+                    chain.revision,
+                    &crate::generate::mcp::loopback("127.0.0.1"),
+                );
+                let conversation = tokio::select! {
+                    c = crate::manage::probe_authorization(&executor, &first, client, &endpoint) => Some(c),
+                    () = stop.grace_over() => None,
+                };
+                if let Some(conv) = conversation {
+                    management_requests += conv.requests();
+                    for step in &conv.steps {
+                        created.record(&step.observation);
+                    }
+                    fold_conversation(&mut agg, profile, policy, &conv, &reported);
+                }
+            }
+            Err(why) => agg.add(
+                None,
+                reported(checks::skipped(profile, policy, AUTHORIZE_ROWS, &why)),
+            ),
+        }
+    }
+
     // Issued credentials at the token endpoint, when one is known; private_key_jwt clients
     // register a key made for this run.
     let token_endpoint = config
@@ -929,6 +957,27 @@ fn fold_conversation(
 }
 
 /// Counts the conversation's registrations as the run's, and its deletes as done.
+/// The rows the authorization endpoint probes judge.
+const AUTHORIZE_ROWS: &[&str] = &["MCP-REDIR-d", "MCP-REDIR-e", "MCP-PKCE-a"];
+
+/// The authorization endpoint the chain's metadata names, if the run may send to it (https or
+/// loopback, and private addresses only with `--allow-private`); `Err` says why not.
+fn authorization_endpoint(
+    chain: &crate::mcp::Chain,
+    allow_private: bool,
+) -> Result<reqwest::Url, String> {
+    let raw = chain
+        .asm
+        .as_ref()
+        .and_then(|a| a.document.get("authorization_endpoint"))
+        .and_then(Value::as_str)
+        .ok_or("the authorization server metadata names no authorization_endpoint")?;
+    let url = reqwest::Url::parse(raw)
+        .map_err(|e| format!("authorization_endpoint {raw} is not a URL: {e}"))?;
+    crate::mcp::followable(&url, allow_private)?;
+    Ok(url)
+}
+
 fn record_conversation(created: &mut crate::cleanup::Created, conv: &crate::manage::Conversation) {
     use crate::manage::StepName;
     for (register, delete) in [

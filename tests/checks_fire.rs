@@ -304,6 +304,21 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Defect::McpRefusePublicClients,
         Profile::Rfc7591,
     ),
+    (
+        "authorization_endpoint_never_redirects_to_an_unregistered_uri",
+        Defect::AuthorizeErrorsToAnyRedirect,
+        Profile::Rfc7591,
+    ),
+    (
+        "authorization_endpoint_allows_any_loopback_port",
+        Defect::AuthorizeExactLoopbackPort,
+        Profile::Rfc7591,
+    ),
+    (
+        "authorization_endpoint_requires_s256",
+        Defect::AuthorizeWithoutPkce,
+        Profile::Rfc7591,
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,7 @@ async fn mcp_run(defects: &[Defect], revision: Revision) -> RunReport {
     report
 }
 
-const MCP_ROWS: [&str; 14] = [
+const MCP_ROWS: [&str; 17] = [
     "MCP-PRM-a",
     "MCP-PRM-b",
     "MCP-PRM-d",
@@ -42,6 +42,9 @@ const MCP_ROWS: [&str; 14] = [
     "MCP-REG-f",
     "MCP-REDIR-a",
     "MCP-REDIR-b",
+    "MCP-REDIR-d",
+    "MCP-REDIR-e",
+    "MCP-PKCE-a",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

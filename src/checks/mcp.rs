@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::{CaseContext, Check, Kind, McpContext, Out};
+use super::{CaseContext, Check, Kind, ManageContext, McpContext, Out};
+use crate::manage::StepName;
 use crate::mcp::{PrmSource, Revision};
 use crate::spec::Severity;
 
@@ -374,5 +375,169 @@ fn mcp_client_registers_as_a_public_client_without_a_token(ctx: &CaseContext, ou
             ),
         ),
         _ => out.pass("MCP-REG-f"),
+    }
+}
+
+/// What the authorization endpoint did with a request: where a 3xx sends the user agent,
+/// and whether that carries an `error`.
+struct AuthorizeAnswer<'a> {
+    status: u16,
+    location: Option<&'a str>,
+}
+
+impl AuthorizeAnswer<'_> {
+    fn of(step: &crate::manage::Step) -> Option<AuthorizeAnswer<'_>> {
+        let response = step.observation.response.as_ref()?;
+        let location = response
+            .headers
+            .iter()
+            .find(|(k, _)| k == "location")
+            .map(|(_, v)| v.as_str());
+        Some(AuthorizeAnswer {
+            status: response.status,
+            location,
+        })
+    }
+
+    fn redirects_with_error(&self) -> bool {
+        (300..400).contains(&self.status)
+            && self
+                .location
+                .and_then(|l| reqwest::Url::parse(l).ok())
+                .is_some_and(|u| u.query_pairs().any(|(k, _)| k == "error"))
+    }
+
+    /// Refused: a 4xx, or the error sent back to the client (RFC 6749 §4.1.2.1).
+    fn refused(&self) -> bool {
+        (400..500).contains(&self.status) || self.redirects_with_error()
+    }
+
+    fn describe(&self) -> String {
+        match self.location {
+            Some(l) => format!("status {}, Location {l}", self.status),
+            None => format!("status {}", self.status),
+        }
+    }
+}
+
+/// The valid request's answer, if it was taken (a login page or a redirect to one); the other
+/// requests are judged against it. `Err` says why the rows cannot be judged.
+fn valid_authorization(ctx: &ManageContext) -> Result<(), String> {
+    let Some(step) = ctx.conversation.step(StepName::AuthorizeValid) else {
+        return Err("no public client was registered to send to the authorization endpoint".into());
+    };
+    match AuthorizeAnswer::of(step) {
+        None => Err("the authorization endpoint did not answer".into()),
+        Some(a) if a.refused() || a.status >= 500 => Err(format!(
+            "the authorization endpoint refused the valid request too ({}), so a refusal says nothing",
+            a.describe()
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+pub(super) const AUTHORIZATION_ENDPOINT_NEVER_REDIRECTS_TO_AN_UNREGISTERED_URI: Check = Check {
+    name: "authorization_endpoint_never_redirects_to_an_unregistered_uri",
+    requirements: &["MCP-REDIR-d"],
+    kind: Kind::Manage(authorization_endpoint_never_redirects_to_an_unregistered_uri),
+};
+
+fn authorization_endpoint_never_redirects_to_an_unregistered_uri(
+    ctx: &ManageContext,
+    out: &mut Out,
+) {
+    const ROW: &str = "MCP-REDIR-d";
+    if ctx.step.name != StepName::AuthorizeUnregisteredRedirect {
+        return;
+    }
+    let Some(answer) = AuthorizeAnswer::of(ctx.step) else {
+        return;
+    };
+    let to_it = (300..400).contains(&answer.status)
+        && answer
+            .location
+            .is_some_and(|l| l.starts_with(crate::manage::UNREGISTERED_REDIRECT));
+    if to_it {
+        out.fail(
+            ROW,
+            "the authorization endpoint redirects to a redirect URI the client never registered",
+            format!(
+                "{}: \"the authorization server ... MUST NOT automatically redirect the user-agent to the invalid redirection URI\" (RFC 6749 §4.1.2.1)",
+                answer.describe()
+            ),
+        );
+    } else {
+        out.pass_with(
+            ROW,
+            format!("not sent to the unregistered URI ({})", answer.describe()),
+        );
+    }
+}
+
+pub(super) const AUTHORIZATION_ENDPOINT_ALLOWS_ANY_LOOPBACK_PORT: Check = Check {
+    name: "authorization_endpoint_allows_any_loopback_port",
+    requirements: &["MCP-REDIR-e"],
+    kind: Kind::Manage(authorization_endpoint_allows_any_loopback_port),
+};
+
+fn authorization_endpoint_allows_any_loopback_port(ctx: &ManageContext, out: &mut Out) {
+    const ROW: &str = "MCP-REDIR-e";
+    if ctx.step.name != StepName::AuthorizeLoopbackOtherPort {
+        return;
+    }
+    if let Err(why) = valid_authorization(ctx) {
+        out.skip(ROW, why);
+        return;
+    }
+    let Some(answer) = AuthorizeAnswer::of(ctx.step) else {
+        return;
+    };
+    if (400..500).contains(&answer.status) {
+        out.flag(
+            Severity::Warn,
+            ROW,
+            "the registered loopback redirect URI is refused on another port",
+            format!(
+                "{}; \"The authorization server MUST allow any port to be specified at the time of the request for loopback IP redirect URIs\" (RFC 8252 §7.3)",
+                answer.describe()
+            ),
+        );
+    } else {
+        out.pass(ROW);
+    }
+}
+
+pub(super) const AUTHORIZATION_ENDPOINT_REQUIRES_S256: Check = Check {
+    name: "authorization_endpoint_requires_s256",
+    requirements: &["MCP-PKCE-a"],
+    kind: Kind::Manage(authorization_endpoint_requires_s256),
+};
+
+fn authorization_endpoint_requires_s256(ctx: &ManageContext, out: &mut Out) {
+    const ROW: &str = "MCP-PKCE-a";
+    let what = match ctx.step.name {
+        StepName::AuthorizeWithoutPkce => "without a code_challenge",
+        StepName::AuthorizePlainPkce => "with code_challenge_method plain",
+        _ => return,
+    };
+    if let Err(why) = valid_authorization(ctx) {
+        out.skip(ROW, why);
+        return;
+    }
+    let Some(answer) = AuthorizeAnswer::of(ctx.step) else {
+        return;
+    };
+    if answer.refused() {
+        out.pass(ROW);
+    } else {
+        out.flag(
+            Severity::Warn,
+            ROW,
+            format!("the authorization endpoint takes a request {what}"),
+            format!(
+                "{}, as for the valid request; MCP: \"PKCE is REQUIRED for all clients\", and clients \"MUST use the S256 code challenge method\"",
+                answer.describe()
+            ),
+        );
     }
 }

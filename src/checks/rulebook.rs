@@ -657,6 +657,13 @@ pub static GROUNDS: &[Ground] = &[
         REDIRECT_FORMS,
         "RFC 7591 §5; MCP Authorization, Communication Security (\"All redirect URIs MUST be either localhost or use HTTPS\")",
     ),
+    ground(
+        "MCP-REDIR-d",
+        Scope::All,
+        "an authorization endpoint that redirects to a redirect URI the client never registered",
+        "If the request fails due to a missing, invalid, or mismatching redirection URI ... the authorization server SHOULD inform the resource owner of the error and MUST NOT automatically redirect the user-agent to the invalid redirection URI.",
+        "RFC 6749 §4.1.2.1; MCP Authorization, Open Redirection",
+    ),
     // RFC 7592: the client configuration endpoint, judged when the server offers one.
     ground(
         "R7592-3-a",

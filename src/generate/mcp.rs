@@ -40,7 +40,8 @@ pub fn public_client(revision: Revision, redirect: &str) -> Map<String, Value> {
     m
 }
 
-fn loopback(host: &str) -> String {
+/// The loopback redirect URI on `host` the MCP cases register.
+pub fn loopback(host: &str) -> String {
     format!("http://{host}:{LOOPBACK_PORT}/callback")
 }
 

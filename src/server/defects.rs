@@ -343,6 +343,13 @@ defects! {
         "refuses http redirect URIs on localhost and [::1], taking loopback http on 127.0.0.1 only";
     McpAcceptHttpRedirect => "mcp-accept-http-redirect", "MCP-REDIR-b", Fail,
         "registers plain-http redirect URIs on remote hosts (accept-http-redirect, judged on an MCP client's registration)";
+    // The authorization endpoint (/authorize).
+    AuthorizeErrorsToAnyRedirect => "authorize-errors-to-any-redirect", "MCP-REDIR-d", Fail,
+        "checks response_type and PKCE at /authorize before the redirect URI, sending those errors to any redirect_uri the request names";
+    AuthorizeExactLoopbackPort => "authorize-exact-loopback-port", "MCP-REDIR-e", Warn,
+        "matches loopback redirect URIs at /authorize with their port, refusing the registered URI on another port";
+    AuthorizeWithoutPkce => "authorize-without-pkce", "MCP-PKCE-a", Warn,
+        "accepts authorization requests without code_challenge, or with code_challenge_method plain";
 }
 
 /// The initial access token `mcp-registration-needs-token` asks for when the server has none

@@ -28,6 +28,7 @@
 //! `mcp` (the MCP endpoint and its protected resource metadata).
 
 mod assertion;
+mod authorize;
 mod defects;
 mod endpoint;
 mod jwks;
@@ -181,6 +182,7 @@ fn router_at(config: ServerConfig, local: Option<SocketAddr>) -> Router {
         .route(REGISTER_PATH, any(endpoint::register))
         .route(CLIENT_CONFIGURATION_ROUTE, any(manage::configuration))
         .route(TOKEN_PATH, any(token::token))
+        .route(AUTHORIZATION_PATH, axum::routing::get(authorize::authorize))
         .route(
             "/v3/modules/{module}/setups/{setup_id}/clients",
             any(endpoint::seed_v3),

@@ -1622,6 +1622,9 @@ fn proof(defect: Defect) -> Proof {
             )),
             shows: |r| r.status == 400 && r.member("error") == json!("invalid_redirect_uri"),
         },
+        AuthorizeErrorsToAnyRedirect | AuthorizeExactLoopbackPort | AuthorizeWithoutPkce => {
+            Proof::OwnTest("authorize_checks_the_redirect_uri_first_and_requires_s256")
+        }
         McpAcceptHttpRedirect => Proof::Http {
             req: Req::Json(with(
                 json!({"redirect_uris": ["http://attacker.example/callback"]}),
@@ -3435,4 +3438,103 @@ async fn defect_mcp_metadata_suffix_only_hides_the_issuers_metadata() {
     let root = get_at(&s, OAUTH_SERVER_METADATA_PATH).await;
     assert_eq!(root.member("issuer"), json!(base));
     s.shutdown().await;
+}
+
+/// GET /authorize on `s` for `client_id` with `redirect_uri` and an optional (challenge,
+/// method), never following a redirect: (status, Location).
+async fn authorize_at(
+    s: &RunningServer,
+    client_id: &str,
+    redirect_uri: &str,
+    pkce: Option<(&str, &str)>,
+) -> (u16, String) {
+    let mut url = reqwest::Url::parse(&format!("{}/authorize", s.base_url())).expect("url");
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("state", "st");
+        if let Some((c, m)) = pkce {
+            q.append_pair("code_challenge", c)
+                .append_pair("code_challenge_method", m);
+        }
+    }
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = client.get(url).send().await.expect("a response");
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (r.status().as_u16(), location)
+}
+
+#[tokio::test]
+async fn authorize_checks_the_redirect_uri_first_and_requires_s256() {
+    const CB: &str = "http://127.0.0.1:33418/callback";
+    const S256: Option<(&str, &str)> =
+        Some(("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "S256"));
+    for defects in [
+        vec![],
+        vec![Defect::AuthorizeErrorsToAnyRedirect],
+        vec![Defect::AuthorizeExactLoopbackPort],
+        vec![Defect::AuthorizeWithoutPkce],
+    ] {
+        let s = defective(&defects).await;
+        let has = |d: Defect| defects.contains(&d);
+        let r = post(
+            &s,
+            json!({"redirect_uris": [CB], "token_endpoint_auth_method": "none"}),
+        )
+        .await;
+        let id = r
+            .member("client_id")
+            .as_str()
+            .expect("client_id")
+            .to_string();
+        // The valid request reaches the stand-in login page.
+        assert_eq!(authorize_at(&s, &id, CB, S256).await.0, 200, "{defects:?}");
+        // An unregistered redirect URI: 400, or with the defect the PKCE error sent there.
+        let (status, location) =
+            authorize_at(&s, &id, "https://attacker.example/callback", None).await;
+        if has(Defect::AuthorizeErrorsToAnyRedirect) {
+            assert_eq!(status, 302);
+            assert!(location.starts_with("https://attacker.example/callback?error=invalid_request"));
+        } else if has(Defect::AuthorizeWithoutPkce) {
+            assert_eq!(status, 400, "the redirect URI is still checked");
+        } else {
+            assert_eq!((status, location.as_str()), (400, ""));
+        }
+        // Any port on a loopback redirect URI (RFC 8252 §7.3).
+        let moved = authorize_at(&s, &id, "http://127.0.0.1:40000/callback", S256)
+            .await
+            .0;
+        assert_eq!(
+            moved,
+            if has(Defect::AuthorizeExactLoopbackPort) {
+                400
+            } else {
+                200
+            }
+        );
+        // No challenge, or plain: the error goes to the registered URI.
+        for pkce in [None, Some(("verifier", "plain"))] {
+            let (status, location) = authorize_at(&s, &id, CB, pkce).await;
+            if has(Defect::AuthorizeWithoutPkce) {
+                assert_eq!(status, 200);
+            } else {
+                assert_eq!(status, 302);
+                assert!(
+                    location.starts_with(&format!("{CB}?error=invalid_request")),
+                    "{location}"
+                );
+            }
+        }
+        s.shutdown().await;
+    }
 }
