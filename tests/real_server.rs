@@ -132,3 +132,59 @@ async fn mcp_python_sdk_verdicts_match_the_snapshot() {
 async fn better_auth_verdicts_match_the_snapshot() {
     target_verdicts_match_the_snapshot("better-auth").await;
 }
+
+/// An MCP deployment started by `.ci/run` (its registration endpoint in
+/// `DCRCHECK_TARGET_<NAME>`, its MCP endpoint at `/mcp` on the same origin): `run --mcp-server`
+/// under the newest revision, the MCP rows and the run's totals against
+/// `real_<name>_mcp_verdicts`.
+async fn mcp_verdicts_match_the_snapshot(name: &str) {
+    let var = format!(
+        "DCRCHECK_TARGET_{}",
+        name.to_ascii_uppercase().replace('-', "_")
+    );
+    let Some(url) = env(&var) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must start {name} (see .ci/run and targets/serve.sh)"
+        );
+        eprintln!("skipped: {var} is not set (targets/serve.sh start {name})");
+        return;
+    };
+    let mut mcp: reqwest::Url = url.parse().expect("target url");
+    mcp.set_path("/mcp");
+    let mut config = RunConfig::new(Profile::Rfc7591, 1);
+    config.target = TargetSpec::Mcp(mcp);
+    let report = dcrcheck::run::run(&config, &mut |_| {})
+        .await
+        .expect("run against a real MCP server");
+    let mut text = format!(
+        "## {name}, --mcp-server, {}: fail {} warn {} info {} pass {}\n",
+        config.mcp_revision.label(),
+        report.summary.fail,
+        report.summary.warn,
+        report.summary.info,
+        report.summary.pass
+    );
+    for r in report
+        .requirements
+        .iter()
+        .filter(|r| r.id.starts_with("MCP-"))
+    {
+        text.push_str(&format!("{:<16} {}\n", r.id, r.verdict.label()));
+    }
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    let snapshot = format!("real_{}_mcp_verdicts", name.replace('-', "_"));
+    s.bind(|| insta::assert_snapshot!(snapshot, text));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_ts_sdk_mcp_verdicts_match_the_snapshot() {
+    mcp_verdicts_match_the_snapshot("mcp-ts-sdk").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_python_sdk_mcp_verdicts_match_the_snapshot() {
+    mcp_verdicts_match_the_snapshot("mcp-python-sdk").await;
+}

@@ -492,7 +492,9 @@ fn authorization_endpoint_allows_any_loopback_port(ctx: &ManageContext, out: &mu
     let Some(answer) = AuthorizeAnswer::of(ctx.step) else {
         return;
     };
-    if (400..500).contains(&answer.status) {
+    // Refused outright, or the error sent back (to the moved URI, as the MCP TypeScript SDK
+    // does with "Unregistered redirect_uri").
+    if answer.refused() {
         out.flag(
             Severity::Warn,
             ROW,

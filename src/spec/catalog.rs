@@ -1621,7 +1621,7 @@ pub static REQUIREMENTS: &[Requirement] = &[
         level_text: "MUST",
         testability: Testability::Yes,
         summary: "\"The authorization server MUST allow any port to be specified at the time of the request for loopback IP redirect URIs\".",
-        how_to_test: "The valid request (registered loopback URI, 'S256') with the port changed → not a 4xx. WARN on a 4xx when the valid request was taken (the MCP text does not name RFC 8252); SKIP when the valid request was refused too.",
+        how_to_test: "The valid request (registered loopback URI, 'S256') with the port changed → taken like the valid request. WARN on a 4xx or a 3xx carrying 'error' when the valid request was taken (the MCP text does not name RFC 8252); SKIP when the valid request was refused too.",
     },
     Requirement {
         id: "MCP-PKCE-a",
