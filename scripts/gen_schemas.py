@@ -723,7 +723,8 @@ def report_schema():
             "embedded": {"description": "true when the built-in reference server was the target",
                          "type": "boolean"},
         }, "what was tested"),
-        "profile": {"type": "string", "enum": list(PROFILES)},
+        # mcp judges with the rfc7591 schemas and adds rows; it has no schema set of its own.
+        "profile": {"type": "string", "enum": list(PROFILES) + ["mcp"]},
         "seed": {"description": "random seed of the payload generator", "type": "integer",
                  "minimum": 0},
         "complete": {'type': 'boolean',

@@ -363,6 +363,15 @@ pub async fn run(
     match &config.target {
         TargetSpec::Url(url) => run_against(config, url.clone(), false, None, on_event).await,
         TargetSpec::Mcp(server) => {
+            // An MCP server is judged by the mcp profile unless another than the default
+            // rfc7591 (which mcp extends) was asked for.
+            let config = &RunConfig {
+                profile: match config.profile {
+                    Profile::Rfc7591 => Profile::Mcp,
+                    other => other,
+                },
+                ..config.clone()
+            };
             let executor = executor_for(
                 &RunConfig {
                     token: None,
@@ -558,7 +567,10 @@ async fn run_against(
     let total = cases.total()
         + finals.len()
         + crate::generate::statements::count(config.software_statement.is_some())
-        + mcp.map_or(0, |c| crate::generate::mcp::cases(c.revision).len());
+        + mcp
+            .map(|c| c.revision)
+            .or_else(|| profile.is_mcp().then_some(config.mcp_revision))
+            .map_or(0, |rev| crate::generate::mcp::cases(rev).len());
     // A focused run judges only its rows: verdicts on others are dropped before they reach
     // the aggregate, so they make no findings and cost no shrinking.
     let focus = config.focus.as_ref();
@@ -626,8 +638,22 @@ async fn run_against(
         .map(|a| &a.document)
         .or_else(|| discovery.as_ref().and_then(|d| d.metadata_for(&url)));
     let mut agg = Aggregate::new(profile);
-    if let Some(chain) = mcp {
-        agg.add(None, reported(checks::judge_mcp(profile, policy, chain)));
+    // The MCP revision the run judges by: the chain's, or under `--profile mcp` the one asked.
+    let mcp_revision = mcp
+        .map(|c| c.revision)
+        .or_else(|| profile.is_mcp().then_some(config.mcp_revision));
+    match mcp {
+        Some(chain) => agg.add(None, reported(checks::judge_mcp(profile, policy, chain))),
+        None if profile.is_mcp() => agg.add(
+            None,
+            reported(checks::skipped(
+                profile,
+                policy,
+                &checks::mcp_chain_rows(),
+                "judged on the discovery chain: start from the MCP server with --mcp-server URL",
+            )),
+        ),
+        None => {}
     }
     let mut ledger = Ledger::default();
     let mut tally = Tally::default();
@@ -664,9 +690,9 @@ async fn run_against(
         }
     }
 
-    // The registrations an MCP client makes, where the chain led to this endpoint.
-    if let Some(chain) = mcp.filter(|_| !stop.is_stopped()) {
-        let mcp_cases = crate::generate::mcp::cases(chain.revision);
+    // The registrations an MCP client makes.
+    if let Some(revision) = mcp_revision.filter(|_| !stop.is_stopped()) {
+        let mcp_cases = crate::generate::mcp::cases(revision);
         tokio::select! {
             () = executor.run_stream(mcp_cases.into_iter(), &mut fold) => {}
             () = stop.grace_over() => {}
@@ -737,11 +763,11 @@ async fn run_against(
 
     // An MCP client goes on to the authorization endpoint: what it does there with a
     // registered public client and four variants of the request.
-    if let Some(chain) = mcp.filter(|_| !stop.is_stopped()) {
-        match authorization_endpoint(chain, config.allow_private) {
+    if let Some(revision) = mcp_revision.filter(|_| !stop.is_stopped()) {
+        match authorization_endpoint(metadata, config.allow_private) {
             Ok(endpoint) => {
                 let client = crate::generate::mcp::public_client(
-                    chain.revision,
+                    revision,
                     &crate::generate::mcp::loopback("127.0.0.1"),
                 );
                 let conversation = tokio::select! {
@@ -960,16 +986,15 @@ fn fold_conversation(
 /// The rows the authorization endpoint probes judge.
 const AUTHORIZE_ROWS: &[&str] = &["MCP-REDIR-d", "MCP-REDIR-e", "MCP-PKCE-a"];
 
-/// The authorization endpoint the chain's metadata names, if the run may send to it (https or
+/// The authorization endpoint the metadata names, if the run may send to it (https or
 /// loopback, and private addresses only with `--allow-private`); `Err` says why not.
 fn authorization_endpoint(
-    chain: &crate::mcp::Chain,
+    metadata: Option<&serde_json::Map<String, Value>>,
     allow_private: bool,
 ) -> Result<reqwest::Url, String> {
-    let raw = chain
-        .asm
-        .as_ref()
-        .and_then(|a| a.document.get("authorization_endpoint"))
+    let metadata = metadata.ok_or("no authorization server metadata names this endpoint")?;
+    let raw = metadata
+        .get("authorization_endpoint")
         .and_then(Value::as_str)
         .ok_or("the authorization server metadata names no authorization_endpoint")?;
     let url = reqwest::Url::parse(raw)
@@ -1058,7 +1083,7 @@ pub fn build_report(
         &findings,
         config.token.is_some(),
         config.focus.as_ref(),
-        matches!(config.target, TargetSpec::Mcp(_)),
+        profile.is_mcp() || matches!(config.target, TargetSpec::Mcp(_)),
     );
     let mut summary = Summary {
         findings: findings.len(),
@@ -1264,7 +1289,7 @@ fn requirement_results(
 ) -> Vec<RequirementResult> {
     spec::REQUIREMENTS
         .iter()
-        // The MCP rows judge the discovery chain: only an `--mcp-server` run has one.
+        // The MCP rows: under `--profile mcp` and in `--mcp-server` runs.
         .filter(|r| mcp_run || !r.id.starts_with("MCP-"))
         .filter(|r| profile.applies(r) && focus.is_none_or(|f| f.reports(r.id)))
         .map(|r| {

@@ -173,3 +173,28 @@ async fn a_secret_for_a_public_client_and_a_remote_http_redirect_are_each_named(
         finding.title
     );
 }
+
+#[tokio::test]
+async fn profile_mcp_judges_the_client_rows_against_a_bare_target() {
+    let server = server::start(
+        ([127, 0, 0, 1], 0).into(),
+        ServerConfig {
+            defects: vec![Defect::AuthorizeErrorsToAnyRedirect],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("server");
+    let mut config = RunConfig::new(Profile::Mcp, 4);
+    config.cases = 10;
+    config.target = TargetSpec::Url(server.registration_url().parse().expect("url"));
+    let report = dcrcheck::run::run(&config, &mut |_| {}).await.expect("run");
+    server.shutdown().await;
+    assert_eq!(report.profile, Profile::Mcp);
+    assert!(report.mcp.is_none(), "no chain without --mcp-server");
+    assert_eq!(verdict(&report, "MCP-REDIR-d"), RequirementVerdict::Fail);
+    assert_eq!(verdict(&report, "MCP-REG-c"), RequirementVerdict::Pass);
+    for row in ["MCP-PRM-a", "MCP-ASM-b", "MCP-REG-a"] {
+        assert_eq!(verdict(&report, row), RequirementVerdict::Skip, "{row}");
+    }
+}

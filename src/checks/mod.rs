@@ -475,6 +475,15 @@ pub fn judge_mcp(profile: Profile, policy: Policy, chain: &crate::mcp::Chain) ->
     })
 }
 
+/// The rows only the MCP discovery chain (`--mcp-server`) judges.
+pub fn mcp_chain_rows() -> Vec<&'static str> {
+    CHECKS
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Mcp(_)))
+        .flat_map(|c| c.requirements.iter().copied())
+        .collect()
+}
+
 /// A SKIP with `reason` on each of `rows` (for steps a run could not take).
 pub fn skipped(
     profile: Profile,

@@ -275,6 +275,7 @@ pub enum ProfileArg {
     Oidc,
     #[value(name = "seed-v3")]
     SeedV3,
+    Mcp,
 }
 
 impl From<ProfileArg> for Profile {
@@ -283,6 +284,7 @@ impl From<ProfileArg> for Profile {
             ProfileArg::Rfc7591 => Profile::Rfc7591,
             ProfileArg::Oidc => Profile::Oidc,
             ProfileArg::SeedV3 => Profile::SeedV3,
+            ProfileArg::Mcp => Profile::Mcp,
         }
     }
 }

@@ -153,7 +153,7 @@ impl Fixture {
     }
 
     pub fn applies_to(&self, profile: Profile) -> bool {
-        self.profiles.iter().any(|p| p == profile.name())
+        self.profiles.iter().any(|p| p == profile.base().name())
     }
 
     /// The body as sent: JSON serialised compactly, or the raw text with placeholders expanded.

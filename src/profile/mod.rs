@@ -25,16 +25,40 @@ pub enum Profile {
     /// The vendor API `POST /v3/modules/{module}/setups/{setupId}/clients`, judged by RFC 7591.
     #[serde(rename = "seed-v3")]
     SeedV3,
+    /// RFC 7591 plus the MCP authorization rows: the registrations MCP clients make and the
+    /// authorization endpoint they go on to (`--mcp-rev` picks the revision).
+    #[serde(rename = "mcp")]
+    Mcp,
 }
 
 impl Profile {
-    pub const ALL: &'static [Profile] = &[Profile::Rfc7591, Profile::Oidc, Profile::SeedV3];
+    pub const ALL: &'static [Profile] = &[
+        Profile::Rfc7591,
+        Profile::Oidc,
+        Profile::SeedV3,
+        Profile::Mcp,
+    ];
+
+    /// The profile whose schemas, fixtures and request shapes this one uses: `mcp` is
+    /// `rfc7591` with rows on top.
+    pub fn base(self) -> Profile {
+        match self {
+            Profile::Mcp => Profile::Rfc7591,
+            p => p,
+        }
+    }
+
+    /// Whether the MCP rows are judged: under `mcp`, and in any `--mcp-server` run.
+    pub fn is_mcp(self) -> bool {
+        self == Profile::Mcp
+    }
 
     pub fn name(self) -> &'static str {
         match self {
             Profile::Rfc7591 => "rfc7591",
             Profile::Oidc => "oidc",
             Profile::SeedV3 => "seed-v3",
+            Profile::Mcp => "mcp",
         }
     }
 
@@ -44,6 +68,9 @@ impl Profile {
             Profile::Oidc => "RFC 7591 plus OpenID Connect Dynamic Client Registration 1.0",
             Profile::SeedV3 => {
                 "vendor API POST /v3/modules/{module}/setups/{setupId}/clients, judged by RFC 7591"
+            }
+            Profile::Mcp => {
+                "RFC 7591 plus the MCP authorization rules for the registrations MCP clients make"
             }
         }
     }
@@ -55,7 +82,7 @@ impl Profile {
     /// Path of the registration endpoint on the embedded reference server.
     pub fn embedded_path(self) -> &'static str {
         match self {
-            Profile::Rfc7591 | Profile::Oidc => "/register",
+            Profile::Rfc7591 | Profile::Oidc | Profile::Mcp => "/register",
             Profile::SeedV3 => "/v3/modules/dcrcheck/setups/default/clients",
         }
     }
@@ -63,7 +90,7 @@ impl Profile {
     /// Members every registration request of this profile carries.
     pub fn required_members(self) -> &'static [&'static str] {
         match self {
-            Profile::Rfc7591 | Profile::Oidc => &["redirect_uris"],
+            Profile::Rfc7591 | Profile::Oidc | Profile::Mcp => &["redirect_uris"],
             Profile::SeedV3 => &["redirect_uris", "client_name"],
         }
     }
@@ -73,7 +100,7 @@ impl Profile {
     pub fn applies(self, req: &Requirement) -> bool {
         match self {
             Profile::Oidc => true,
-            Profile::Rfc7591 | Profile::SeedV3 => !req.id.starts_with("OIDC"),
+            Profile::Rfc7591 | Profile::SeedV3 | Profile::Mcp => !req.id.starts_with("OIDC"),
         }
     }
 
@@ -92,8 +119,8 @@ impl Profile {
     }
 
     fn schema_sources(self) -> [&'static str; 3] {
-        match self {
-            Profile::Rfc7591 => [
+        match self.base() {
+            Profile::Rfc7591 | Profile::Mcp => [
                 include_str!("../../schemas/rfc7591/registration-request.schema.json"),
                 include_str!("../../schemas/rfc7591/registration-response.schema.json"),
                 include_str!("../../schemas/rfc7591/error-response.schema.json"),
@@ -166,7 +193,7 @@ impl FromStr for Profile {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown profile '{0}' (expected one of: rfc7591, oidc, seed-v3)")]
+#[error("unknown profile '{0}' (expected one of: rfc7591, oidc, seed-v3, mcp)")]
 pub struct UnknownProfile(pub String);
 
 /// A statement of a vendor document that the RFC contradicts.
