@@ -94,6 +94,8 @@ pub struct RunConfig {
     pub mcp_revision: crate::mcp::Revision,
     /// `--allow-private`: the MCP chain may follow URLs on private addresses.
     pub allow_private: bool,
+    /// Follow loopback URLs a remote MCP server's documents name (`--allow-http-loopback`).
+    pub allow_http_loopback: bool,
     /// `--partition hash:M/N`: send only this shard's share of the generated cases.
     pub partition: Option<Partition>,
     /// `--requirement`, `--check`: report only these rows, and send only what they need
@@ -168,6 +170,7 @@ impl RunConfig {
             software_statement: None,
             mcp_revision: crate::mcp::Revision::NEWEST,
             allow_private: false,
+            allow_http_loopback: false,
             partition: None,
             focus: None,
             stop: Stop::default(),
@@ -380,7 +383,12 @@ pub async fn run(
                 server,
             )?;
             let chain = tokio::select! {
-                chain = crate::mcp::discover(&executor, server, config.mcp_revision, config.allow_private) => chain,
+                chain = crate::mcp::discover(
+                    &executor,
+                    server,
+                    config.mcp_revision,
+                    crate::mcp::Follow::starting_at(server, config.allow_private, config.allow_http_loopback),
+                ) => chain,
                 () = config.stop.grace_over() => {
                     return Err(RunError::Interrupted { url: server.to_string() })
                 }
@@ -764,7 +772,13 @@ async fn run_against(
     // An MCP client goes on to the authorization endpoint: what it does there with a
     // registered public client and four variants of the request.
     if let Some(revision) = mcp_revision.filter(|_| !stop.is_stopped()) {
-        match authorization_endpoint(metadata, config.allow_private) {
+        let start = mcp.map_or(&url, |c| &c.server);
+        let follow = crate::mcp::Follow::starting_at(
+            start,
+            config.allow_private,
+            config.allow_http_loopback,
+        );
+        match authorization_endpoint(metadata, follow) {
             Ok(endpoint) => {
                 let client = crate::generate::mcp::public_client(
                     revision,
@@ -987,10 +1001,10 @@ fn fold_conversation(
 const AUTHORIZE_ROWS: &[&str] = &["MCP-REDIR-d", "MCP-REDIR-e", "MCP-PKCE-a"];
 
 /// The authorization endpoint the metadata names, if the run may send to it (https or
-/// loopback, and private addresses only with `--allow-private`); `Err` says why not.
+/// loopback as `follow` allows); `Err` says why not.
 fn authorization_endpoint(
     metadata: Option<&serde_json::Map<String, Value>>,
-    allow_private: bool,
+    follow: crate::mcp::Follow,
 ) -> Result<reqwest::Url, String> {
     let metadata = metadata.ok_or("no authorization server metadata names this endpoint")?;
     let raw = metadata
@@ -999,7 +1013,7 @@ fn authorization_endpoint(
         .ok_or("the authorization server metadata names no authorization_endpoint")?;
     let url = reqwest::Url::parse(raw)
         .map_err(|e| format!("authorization_endpoint {raw} is not a URL: {e}"))?;
-    crate::mcp::followable(&url, allow_private)?;
+    crate::mcp::followable(&url, follow)?;
     Ok(url)
 }
 

@@ -305,6 +305,11 @@ const TRIGGERS: &[(&str, Defect, Profile)] = &[
         Profile::Rfc7591,
     ),
     (
+        "authorization_server_endpoints_use_https",
+        Defect::McpHttpAuthorizationEndpoint,
+        Profile::Rfc7591,
+    ),
+    (
         "authorization_endpoint_never_redirects_to_an_unregistered_uri",
         Defect::AuthorizeErrorsToAnyRedirect,
         Profile::Rfc7591,

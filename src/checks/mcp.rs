@@ -543,3 +543,60 @@ fn authorization_endpoint_requires_s256(ctx: &ManageContext, out: &mut Out) {
         );
     }
 }
+
+pub(super) const AUTHORIZATION_SERVER_ENDPOINTS_USE_HTTPS: Check = Check {
+    name: "authorization_server_endpoints_use_https",
+    requirements: &["MCP-ASM-d"],
+    kind: Kind::Mcp(authorization_server_endpoints_use_https),
+};
+
+/// Every authorization server URL the chain's documents name is https. A chain served over
+/// plain http on loopback is a local setup: SKIP, as for the other TLS rows.
+fn authorization_server_endpoints_use_https(ctx: &McpContext, out: &mut Out) {
+    const ROW: &str = "MCP-ASM-d";
+    let chain = ctx.chain;
+    let Some(asm) = &chain.asm else {
+        out.skip(ROW, "no authorization server metadata was found");
+        return;
+    };
+    if asm.url.scheme() != "https" && crate::checks::is_loopback(&asm.url) {
+        out.skip(ROW, super::tls::PLAIN_LOOPBACK);
+        return;
+    }
+    let named = chain
+        .prm
+        .iter()
+        .flat_map(|p| {
+            p.document
+                .get("authorization_servers")
+                .and_then(Value::as_array)
+        })
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|u| ("authorization_servers", u));
+    let endpoints = [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "registration_endpoint",
+    ]
+    .into_iter()
+    .filter_map(|m| asm.document.get(m).and_then(Value::as_str).map(|u| (m, u)));
+    let problems: Vec<String> = named
+        .chain(endpoints)
+        .filter(|(_, u)| reqwest::Url::parse(u).map_or(true, |u| u.scheme() != "https"))
+        .map(|(m, u)| format!("{m} {u:?}"))
+        .collect();
+    if problems.is_empty() {
+        out.pass(ROW);
+    } else {
+        out.fail(
+            ROW,
+            "an authorization server endpoint is not https",
+            format!(
+                "{}: \"All authorization server endpoints MUST be served over HTTPS\"",
+                problems.join("; ")
+            ),
+        );
+    }
+}

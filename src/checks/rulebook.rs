@@ -664,6 +664,13 @@ pub static GROUNDS: &[Ground] = &[
         "If the request fails due to a missing, invalid, or mismatching redirection URI ... the authorization server SHOULD inform the resource owner of the error and MUST NOT automatically redirect the user-agent to the invalid redirection URI.",
         "RFC 6749 §4.1.2.1; MCP Authorization, Open Redirection",
     ),
+    ground(
+        "MCP-ASM-d",
+        Scope::All,
+        "an authorization server endpoint that is not https, named by metadata served over https",
+        "All authorization server endpoints MUST be served over HTTPS.",
+        "MCP Authorization, Communication Security (2025-06-18; 2025-03-26: all authorization endpoints)",
+    ),
     // RFC 7592: the client configuration endpoint, judged when the server offers one.
     ground(
         "R7592-3-a",

@@ -449,6 +449,10 @@ pub struct RunArgs {
     /// default: a server's documents could aim the run at an internal host).
     #[arg(long)]
     pub allow_private: bool,
+    /// Let the MCP discovery chain of a server that is not on loopback follow loopback URLs
+    /// its documents name (never by default: they would aim the run at this machine).
+    #[arg(long)]
+    pub allow_http_loopback: bool,
     /// Rules to test against.
     #[arg(long, value_enum, default_value = "rfc7591")]
     pub profile: ProfileArg,
@@ -606,6 +610,7 @@ impl RunArgs {
         config.mcp_revision = crate::mcp::Revision::from_label(&self.mcp_rev)
             .ok_or_else(|| UsageError(format!("unknown --mcp-rev {}", self.mcp_rev)))?;
         config.allow_private = self.allow_private;
+        config.allow_http_loopback = self.allow_http_loopback;
         self.connect.apply(&mut config)?;
         config.exec = ExecConfig {
             concurrency: self.concurrency,

@@ -141,11 +141,41 @@ impl Chain {
     }
 }
 
-/// Whether the chain may request `url`, named by a server's answer: https, or a loopback host
-/// (a local test server); a private or link-local address only with `allow_private`.
-pub fn followable(url: &reqwest::Url, allow_private: bool) -> Result<(), String> {
+/// What a run may request among the URLs a server's documents name, beyond the one it was
+/// given: a server's answer could otherwise aim it at the user's own machine or network.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Follow {
+    /// Private and link-local addresses (`--allow-private`).
+    pub private: bool,
+    /// Loopback hosts: when the run starts on loopback itself (a local test setup), or with
+    /// `--allow-http-loopback`.
+    pub loopback: bool,
+}
+
+impl Follow {
+    /// The policy of a run that starts at `start`.
+    pub fn starting_at(
+        start: &reqwest::Url,
+        allow_private: bool,
+        allow_http_loopback: bool,
+    ) -> Follow {
+        Follow {
+            private: allow_private,
+            loopback: allow_http_loopback || crate::checks::is_loopback(start),
+        }
+    }
+}
+
+/// Whether the run may request `url`, named by a server's answer: https, or a loopback host
+/// when `follow` allows loopback; a private or link-local address only when it allows those.
+pub fn followable(url: &reqwest::Url, follow: Follow) -> Result<(), String> {
     use std::net::IpAddr;
     let loopback = crate::checks::is_loopback(url);
+    if loopback && !follow.loopback {
+        return Err(format!(
+            "not followed: {url} is on loopback, named by a server that is not (--allow-http-loopback follows it)"
+        ));
+    }
     if url.scheme() != "https" && !loopback {
         return Err(format!("not followed: {url} is neither https nor loopback"));
     }
@@ -157,7 +187,7 @@ pub fn followable(url: &reqwest::Url, allow_private: bool) -> Result<(), String>
         Some(url::Host::Ipv6(ip)) => !loopback && is_private(&IpAddr::V6(ip)),
         _ => false,
     };
-    if private && !allow_private {
+    if private && !follow.private {
         return Err(format!(
             "not followed: {url} is a private address (--allow-private follows it)"
         ));
@@ -262,11 +292,11 @@ async fn first_document(
     executor: &Executor,
     step: &str,
     urls: &[reqwest::Url],
-    allow_private: bool,
+    follow: Follow,
     hops: &mut Vec<Hop>,
 ) -> Option<Found> {
     for url in urls {
-        if let Err(why) = followable(url, allow_private) {
+        if let Err(why) = followable(url, follow) {
             hops.push(Hop {
                 step: step.into(),
                 method: "-".into(),
@@ -302,7 +332,7 @@ pub async fn discover(
     executor: &Executor,
     server: &reqwest::Url,
     revision: Revision,
-    allow_private: bool,
+    follow: Follow,
 ) -> Chain {
     let mut hops = Vec::new();
     let initial = executor.send(&initialize_case(revision)).await;
@@ -375,7 +405,7 @@ pub async fn discover(
             executor,
             "protected resource metadata",
             &[url],
-            allow_private,
+            follow,
             &mut hops,
         )
         .await
@@ -418,7 +448,7 @@ pub async fn discover(
         } else {
             metadata_urls(&issuer_url)
         };
-        chain.asm = first_document(executor, step, &urls, allow_private, &mut hops).await;
+        chain.asm = first_document(executor, step, &urls, follow, &mut hops).await;
         if chain.asm.is_none() && !issuer_url.path().trim_end_matches('/').is_empty() {
             // Not where clients look; asked only to name the likely mistake.
             let mut suffix = issuer_url.clone();
@@ -430,7 +460,7 @@ pub async fn discover(
                 executor,
                 "authorization server metadata at the suffix form (not a URL clients try)",
                 &[suffix],
-                allow_private,
+                follow,
                 &mut hops,
             )
             .await
@@ -492,14 +522,25 @@ mod tests {
 
     #[test]
     fn only_https_or_loopback_urls_are_followed_and_private_ones_on_request() {
-        assert!(followable(&url("https://as.example/x"), false).is_ok());
-        assert!(followable(&url("http://127.0.0.1:8080/x"), false).is_ok());
-        assert!(followable(&url("http://localhost/x"), false).is_ok());
-        assert!(followable(&url("http://as.example/x"), false).is_err());
-        assert!(followable(&url("https://10.0.0.5/x"), false).is_err());
-        assert!(followable(&url("https://10.0.0.5/x"), true).is_ok());
-        assert!(followable(&url("https://169.254.169.254/latest"), false).is_err());
-        assert!(followable(&url("https://[fd00::1]/x"), false).is_err());
+        let local = Follow::starting_at(&url("http://127.0.0.1:3000/mcp"), false, false);
+        let remote = Follow::starting_at(&url("https://mcp.example/mcp"), false, false);
+        let private = Follow {
+            private: true,
+            ..remote
+        };
+        assert!(followable(&url("https://as.example/x"), remote).is_ok());
+        assert!(followable(&url("http://127.0.0.1:8080/x"), local).is_ok());
+        assert!(followable(&url("http://localhost/x"), local).is_ok());
+        // A remote server's documents do not aim the run at the user's own machine.
+        assert!(followable(&url("http://127.0.0.1:8080/x"), remote).is_err());
+        assert!(followable(&url("https://localhost/x"), remote).is_err());
+        let allowed = Follow::starting_at(&url("https://mcp.example/mcp"), false, true);
+        assert!(followable(&url("http://127.0.0.1:8080/x"), allowed).is_ok());
+        assert!(followable(&url("http://as.example/x"), local).is_err());
+        assert!(followable(&url("https://10.0.0.5/x"), remote).is_err());
+        assert!(followable(&url("https://10.0.0.5/x"), private).is_ok());
+        assert!(followable(&url("https://169.254.169.254/latest"), remote).is_err());
+        assert!(followable(&url("https://[fd00::1]/x"), remote).is_err());
     }
 
     #[test]

@@ -343,6 +343,10 @@ defects! {
         "refuses http redirect URIs on localhost and [::1], taking loopback http on 127.0.0.1 only";
     McpAcceptHttpRedirect => "mcp-accept-http-redirect", "MCP-REDIR-b", Fail,
         "registers plain-http redirect URIs on remote hosts (accept-http-redirect, judged on an MCP client's registration)";
+    McpHttpAuthorizationEndpoint => "mcp-http-authorization-endpoint", "MCP-ASM-d", Fail,
+        "advertises an http:// authorization_endpoint in its metadata while serving it over https (needs --tls)";
+    McpNoRegistrationEndpoint => "mcp-no-registration-endpoint", "MCP-REG-a", Warn,
+        "leaves registration_endpoint out of its metadata and offers no client ID metadata documents";
     // The authorization endpoint (/authorize).
     AuthorizeErrorsToAnyRedirect => "authorize-errors-to-any-redirect", "MCP-REDIR-d", Fail,
         "checks response_type and PKCE at /authorize before the redirect URI, sending those errors to any redirect_uri the request names";
@@ -375,6 +379,7 @@ impl Defect {
                 | Defect::DiscoveryHttpRegistrationEndpoint
                 | Defect::DiscoveryWithoutRegistrationEndpoint
                 | Defect::MetadataHttpTokenEndpoint
+                | Defect::McpHttpAuthorizationEndpoint
         )
     }
 

@@ -168,7 +168,11 @@ impl AppState {
         };
         Advertised {
             issuer,
-            authorization_endpoint: format!("{scheme}://{host}{}", super::AUTHORIZATION_PATH),
+            authorization_endpoint: format!(
+                "{}://{host}{}",
+                scheme_or_http(Defect::McpHttpAuthorizationEndpoint),
+                super::AUTHORIZATION_PATH
+            ),
             registration_endpoint: format!(
                 "{}://{host}{}",
                 scheme_or_http(Defect::DiscoveryHttpRegistrationEndpoint),
@@ -286,7 +290,8 @@ pub(super) fn discovery_answer(
     }
     let omit = state
         .defects
-        .has(Defect::DiscoveryWithoutRegistrationEndpoint);
+        .has(Defect::DiscoveryWithoutRegistrationEndpoint)
+        || state.defects.has(Defect::McpNoRegistrationEndpoint);
     let mut auth_methods: Vec<&str> = if state.defects.has(Defect::AdvertiseFewerAuthMethods) {
         vec![crate::spec::names::AUTH_CLIENT_SECRET_BASIC]
     } else {

@@ -1622,6 +1622,12 @@ fn proof(defect: Defect) -> Proof {
             )),
             shows: |r| r.status == 400 && r.member("error") == json!("invalid_redirect_uri"),
         },
+        McpHttpAuthorizationEndpoint => Proof::OwnTest("mcp_metadata_defects_change_the_metadata"),
+        McpNoRegistrationEndpoint => Proof::At {
+            path: OAUTH_SERVER_METADATA_PATH,
+            req: Req::Get,
+            shows: |r| r.status == 200 && r.member("registration_endpoint").is_null(),
+        },
         AuthorizeErrorsToAnyRedirect | AuthorizeExactLoopbackPort | AuthorizeWithoutPkce => {
             Proof::OwnTest("authorize_checks_the_redirect_uri_first_and_requires_s256")
         }
@@ -3535,6 +3541,44 @@ async fn authorize_checks_the_redirect_uri_first_and_requires_s256() {
                 );
             }
         }
+        s.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn mcp_metadata_defects_change_the_metadata() {
+    // Over TLS, mcp-http-authorization-endpoint names an http:// authorization endpoint.
+    for (defects, scheme) in [
+        (vec![], "https"),
+        (vec![Defect::McpHttpAuthorizationEndpoint], "http"),
+    ] {
+        let s = server(ServerConfig {
+            tls: true,
+            defects,
+            ..Default::default()
+        })
+        .await;
+        let client = reqwest::Client::builder()
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(s.ca_cert_pem().expect("a CA").as_bytes())
+                    .expect("CA"),
+            )
+            .build()
+            .expect("client");
+        let doc: Value = client
+            .get(format!("{}{OAUTH_SERVER_METADATA_PATH}", s.base_url()))
+            .send()
+            .await
+            .expect("a response")
+            .json()
+            .await
+            .expect("json");
+        let endpoint = doc["authorization_endpoint"].as_str().expect("a string");
+        assert!(endpoint.starts_with(&format!("{scheme}://")), "{endpoint}");
+        assert!(doc["token_endpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://"));
         s.shutdown().await;
     }
 }

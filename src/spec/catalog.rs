@@ -1534,6 +1534,16 @@ pub static REQUIREMENTS: &[Requirement] = &[
         how_to_test: "FAIL when absent or without 'S256' under 2025-11-25 and later; WARN under earlier revisions.",
     },
     Requirement {
+        id: "MCP-ASM-d",
+        spec: "MCP Authorization",
+        section: "Communication Security: \"All authorization server endpoints MUST be served over HTTPS\" (2025-06-18; 2025-03-26: \"All authorization endpoints MUST be served over HTTPS\")",
+        level: Level::Must,
+        level_text: "MUST",
+        testability: Testability::Yes,
+        summary: "The authorization servers the protected resource metadata names, and the metadata's 'issuer', 'authorization_endpoint', 'token_endpoint' and 'registration_endpoint', are https.",
+        how_to_test: "Read them from the chain's documents. FAIL on one that is not https; SKIP when the metadata itself was served over plain http on loopback (a local setup; run over https to judge it).",
+    },
+    Requirement {
         id: "MCP-REG-a",
         spec: "MCP Authorization",
         section: "Dynamic Client Registration; Client Registration Approaches",
