@@ -790,9 +790,7 @@ async fn run_against(
                 };
                 if let Some(conv) = conversation {
                     management_requests += conv.requests();
-                    for step in &conv.steps {
-                        created.record(&step.observation);
-                    }
+                    record_steps(&mut created, &conv);
                     fold_conversation(&mut agg, profile, policy, &conv, &reported);
                 }
             }
@@ -856,9 +854,7 @@ async fn run_against(
                 };
                 if let Some(conv) = conversation {
                     management_requests += conv.requests();
-                    for step in &conv.steps {
-                        created.record(&step.observation);
-                    }
+                    record_steps(&mut created, &conv);
                     fold_conversation(&mut agg, profile, policy, &conv, &reported);
                 }
             }
@@ -1015,6 +1011,13 @@ fn authorization_endpoint(
         .map_err(|e| format!("authorization_endpoint {raw} is not a URL: {e}"))?;
     crate::mcp::followable(&url, follow)?;
     Ok(url)
+}
+
+/// Remembers every client a conversation's steps registered, for the cleanup.
+fn record_steps(created: &mut crate::cleanup::Created, conv: &crate::manage::Conversation) {
+    for step in &conv.steps {
+        created.record(&step.observation);
+    }
 }
 
 fn record_conversation(created: &mut crate::cleanup::Created, conv: &crate::manage::Conversation) {

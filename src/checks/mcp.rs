@@ -436,6 +436,20 @@ fn valid_authorization(ctx: &ManageContext) -> Result<(), String> {
     }
 }
 
+/// The step's answer, to be judged against the valid request's; `None` after a SKIP on `row`
+/// when the valid request was not taken (a refusal would then say nothing).
+fn beside_the_valid_request<'a>(
+    ctx: &'a ManageContext,
+    out: &mut Out,
+    row: &'static str,
+) -> Option<AuthorizeAnswer<'a>> {
+    if let Err(why) = valid_authorization(ctx) {
+        out.skip(row, why);
+        return None;
+    }
+    AuthorizeAnswer::of(ctx.step)
+}
+
 pub(super) const AUTHORIZATION_ENDPOINT_NEVER_REDIRECTS_TO_AN_UNREGISTERED_URI: Check = Check {
     name: "authorization_endpoint_never_redirects_to_an_unregistered_uri",
     requirements: &["MCP-REDIR-d"],
@@ -485,11 +499,7 @@ fn authorization_endpoint_allows_any_loopback_port(ctx: &ManageContext, out: &mu
     if ctx.step.name != StepName::AuthorizeLoopbackOtherPort {
         return;
     }
-    if let Err(why) = valid_authorization(ctx) {
-        out.skip(ROW, why);
-        return;
-    }
-    let Some(answer) = AuthorizeAnswer::of(ctx.step) else {
+    let Some(answer) = beside_the_valid_request(ctx, out, ROW) else {
         return;
     };
     // Refused outright, or the error sent back (to the moved URI, as the MCP TypeScript SDK
@@ -522,11 +532,7 @@ fn authorization_endpoint_requires_s256(ctx: &ManageContext, out: &mut Out) {
         StepName::AuthorizePlainPkce => "with code_challenge_method plain",
         _ => return,
     };
-    if let Err(why) = valid_authorization(ctx) {
-        out.skip(ROW, why);
-        return;
-    }
-    let Some(answer) = AuthorizeAnswer::of(ctx.step) else {
+    let Some(answer) = beside_the_valid_request(ctx, out, ROW) else {
         return;
     };
     if answer.refused() {

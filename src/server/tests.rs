@@ -3558,14 +3558,7 @@ async fn mcp_metadata_defects_change_the_metadata() {
             ..Default::default()
         })
         .await;
-        let client = reqwest::Client::builder()
-            .add_root_certificate(
-                reqwest::Certificate::from_pem(s.ca_cert_pem().expect("a CA").as_bytes())
-                    .expect("CA"),
-            )
-            .build()
-            .expect("client");
-        let doc: Value = client
+        let doc: Value = tls_client(&s, false)
             .get(format!("{}{OAUTH_SERVER_METADATA_PATH}", s.base_url()))
             .send()
             .await
