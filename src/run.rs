@@ -572,16 +572,25 @@ async fn run_against(
     let selection = config.selection();
     let mut cases = select::select(&plan, &selection);
     let finals = select::final_probes(profile, &selection);
-    let total = cases.total()
-        + finals.len()
-        + crate::generate::statements::count(config.software_statement.is_some())
-        + mcp
-            .map(|c| c.revision)
-            .or_else(|| profile.is_mcp().then_some(config.mcp_revision))
-            .map_or(0, |rev| crate::generate::mcp::cases(rev).len());
     // A focused run judges only its rows: verdicts on others are dropped before they reach
     // the aggregate, so they make no findings and cost no shrinking.
     let focus = config.focus.as_ref();
+    // The MCP revision the client rows are judged by: the chain's, or under `--profile mcp`
+    // the one asked; none when a focused run reports no MCP row.
+    let mcp_revision = mcp
+        .map(|c| c.revision)
+        .or_else(|| profile.is_mcp().then_some(config.mcp_revision))
+        .filter(|_| {
+            focus.is_none_or(|f| {
+                spec::REQUIREMENTS
+                    .iter()
+                    .any(|r| r.id.starts_with("MCP-") && f.reports(r.id))
+            })
+        });
+    let total = cases.total()
+        + finals.len()
+        + crate::generate::statements::count(config.software_statement.is_some())
+        + mcp_revision.map_or(0, |rev| crate::generate::mcp::cases(rev).len());
     let reported = |mut verdicts: Vec<checks::Verdict>| {
         if let Some(f) = focus {
             verdicts.retain(|v| f.reports(v.requirement));
@@ -646,10 +655,6 @@ async fn run_against(
         .map(|a| &a.document)
         .or_else(|| discovery.as_ref().and_then(|d| d.metadata_for(&url)));
     let mut agg = Aggregate::new(profile);
-    // The MCP revision the run judges by: the chain's, or under `--profile mcp` the one asked.
-    let mcp_revision = mcp
-        .map(|c| c.revision)
-        .or_else(|| profile.is_mcp().then_some(config.mcp_revision));
     match mcp {
         Some(chain) => agg.add(None, reported(checks::judge_mcp(profile, policy, chain))),
         None if profile.is_mcp() => agg.add(
@@ -992,7 +997,6 @@ fn fold_conversation(
     }
 }
 
-/// Counts the conversation's registrations as the run's, and its deletes as done.
 /// The rows the authorization endpoint probes judge.
 const AUTHORIZE_ROWS: &[&str] = &["MCP-REDIR-d", "MCP-REDIR-e", "MCP-PKCE-a"];
 
@@ -1020,6 +1024,7 @@ fn record_steps(created: &mut crate::cleanup::Created, conv: &crate::manage::Con
     }
 }
 
+/// Counts the conversation's registrations as the run's, and its deletes as done.
 fn record_conversation(created: &mut crate::cleanup::Created, conv: &crate::manage::Conversation) {
     use crate::manage::StepName;
     for (register, delete) in [
