@@ -343,6 +343,16 @@ struct Planned {
     case: Case,
 }
 
+/// `registration` (the run's first, registered case) sent again as step `name`, for the
+/// caller to change its body.
+fn registration_step(registration: &Case, name: StepName) -> Case {
+    let mut case = registration.clone();
+    case.id = format!("manage-{}", name.id());
+    case.kind = CaseKind::Manage;
+    case.title = name.title().into();
+    case
+}
+
 /// A management request with an optional JSON body.
 fn step_case(
     name: StepName,
@@ -444,10 +454,7 @@ fn other_id(id: &str) -> String {
 /// run's baseline case; the managed client is registered with it plus a `logo_uri`.
 pub async fn converse(executor: &Executor, registration: &Case) -> Conversation {
     let mut conv = Conversation::default();
-    let mut register = registration.clone();
-    register.id = format!("manage-{}", StepName::Register.id());
-    register.kind = CaseKind::Manage;
-    register.title = StepName::Register.title().into();
+    let mut register = registration_step(registration, StepName::Register);
     if let Body::Json(Value::Object(m)) = &mut register.request.body {
         m.insert(LOGO_URI.into(), json!(REGISTERED_LOGO_URI));
     }
@@ -475,10 +482,7 @@ pub async fn converse(executor: &Executor, registration: &Case) -> Conversation 
         .unwrap_or_default()
         .to_string();
 
-    let mut other_case = registration.clone();
-    other_case.id = format!("manage-{}", StepName::RegisterOther.id());
-    other_case.kind = CaseKind::Manage;
-    other_case.title = StepName::RegisterOther.title().into();
+    let other_case = registration_step(registration, StepName::RegisterOther);
     let obs = executor.send(&other_case).await;
     let mut other = obs.success_body().and_then(Credentials::from_body);
     let second_id = obs
@@ -686,10 +690,7 @@ pub async fn use_credentials(
             _ => None,
         };
         let name = StepName::RegisterForToken(auth);
-        let mut register = registration.clone();
-        register.id = format!("manage-{}", name.id());
-        register.kind = CaseKind::Manage;
-        register.title = name.title().into();
+        let mut register = registration_step(registration, name);
         // With B0's redirect URIs first (OIDC Registration requires them whatever the grant),
         // then without (RFC 7591 §5 asks for them only for redirect-based grants).
         let mut with_redirects = registration
@@ -910,10 +911,7 @@ pub async fn probe_authorization(
         .unwrap_or_default()
         .to_string();
     let name = StepName::McpRegisterPublicClient;
-    let mut register = registration.clone();
-    register.id = format!("manage-{}", name.id());
-    register.kind = CaseKind::Manage;
-    register.title = name.title().into();
+    let mut register = registration_step(registration, name);
     register.request.body = Body::Json(Value::Object(public_client));
     conv.take(
         executor,

@@ -403,11 +403,8 @@ pub async fn run(
                 // The chain's findings are the report: there is nothing to register with.
                 let began = Instant::now();
                 let mut agg = Aggregate::new(config.profile);
-                let mut verdicts = checks::judge_mcp(config.profile, config.policy(), &chain);
-                if let Some(f) = &config.focus {
-                    verdicts.retain(|v| f.reports(v.requirement));
-                }
-                agg.add(None, verdicts);
+                let verdicts = checks::judge_mcp(config.profile, config.policy(), &chain);
+                agg.add(None, focused(config.focus.as_ref(), verdicts));
                 let mut report = build_report(
                     config,
                     server,
@@ -587,16 +584,12 @@ async fn run_against(
                     .any(|r| r.id.starts_with("MCP-") && f.reports(r.id))
             })
         });
+    let mcp_cases = mcp_revision.map_or_else(Vec::new, crate::generate::mcp::cases);
     let total = cases.total()
         + finals.len()
         + crate::generate::statements::count(config.software_statement.is_some())
-        + mcp_revision.map_or(0, |rev| crate::generate::mcp::cases(rev).len());
-    let reported = |mut verdicts: Vec<checks::Verdict>| {
-        if let Some(f) = focus {
-            verdicts.retain(|v| f.reports(v.requirement));
-        }
-        verdicts
-    };
+        + mcp_cases.len();
+    let reported = |verdicts| focused(focus, verdicts);
     on_event(Event::Started {
         target: url.as_str(),
         cases: total,
@@ -704,8 +697,7 @@ async fn run_against(
     }
 
     // The registrations an MCP client makes.
-    if let Some(revision) = mcp_revision.filter(|_| !stop.is_stopped()) {
-        let mcp_cases = crate::generate::mcp::cases(revision);
+    if !mcp_cases.is_empty() && !stop.is_stopped() {
         tokio::select! {
             () = executor.run_stream(mcp_cases.into_iter(), &mut fold) => {}
             () = stop.grace_over() => {}
@@ -995,6 +987,15 @@ fn fold_conversation(
             .map(|s| (&s.case, &s.observation));
         agg.add(exchange, reported(verdicts));
     }
+}
+
+/// `verdicts` without those on rows a focused run does not report: they make no findings and
+/// cost no shrinking.
+fn focused(focus: Option<&Focus>, mut verdicts: Vec<checks::Verdict>) -> Vec<checks::Verdict> {
+    if let Some(f) = focus {
+        verdicts.retain(|v| f.reports(v.requirement));
+    }
+    verdicts
 }
 
 /// The rows the authorization endpoint probes judge.

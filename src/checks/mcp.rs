@@ -388,14 +388,9 @@ struct AuthorizeAnswer<'a> {
 impl AuthorizeAnswer<'_> {
     fn of(step: &crate::manage::Step) -> Option<AuthorizeAnswer<'_>> {
         let response = step.observation.response.as_ref()?;
-        let location = response
-            .headers
-            .iter()
-            .find(|(k, _)| k == "location")
-            .map(|(_, v)| v.as_str());
         Some(AuthorizeAnswer {
             status: response.status,
-            location,
+            location: response.header("location"),
         })
     }
 

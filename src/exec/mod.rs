@@ -443,14 +443,37 @@ pub fn discovery_urls(target: &reqwest::Url) -> Vec<reqwest::Url> {
             format!("{OAUTH_SERVER_METADATA}{prefix}"),
             format!("{prefix}{OPENID_CONFIGURATION}"),
         ] {
-            let mut url = target.clone();
-            url.set_path(&path);
-            url.set_query(None);
-            url.set_fragment(None);
-            out.push(url);
+            out.push(at_path(target, &path));
         }
     }
     out
+}
+
+/// `base` at `path`, without query or fragment: a well-known metadata URL carries neither.
+fn at_path(base: &reqwest::Url, path: &str) -> reqwest::Url {
+    let mut url = base.clone();
+    url.set_path(path);
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+/// `base` with the well-known `suffix` inserted between its host and its path, a terminating
+/// `/` of the path removed first (RFC 8414 §3.1, RFC 9728 §3.1).
+pub fn well_known_inserted(base: &reqwest::Url, suffix: &str) -> reqwest::Url {
+    at_path(
+        base,
+        &format!("{suffix}{}", base.path().trim_end_matches('/')),
+    )
+}
+
+/// `base` with the well-known `suffix` appended to its path, a terminating `/` of the path
+/// removed first (OpenID Connect Discovery 1.0 §4).
+pub fn well_known_appended(base: &reqwest::Url, suffix: &str) -> reqwest::Url {
+    at_path(
+        base,
+        &format!("{}{suffix}", base.path().trim_end_matches('/')),
+    )
 }
 
 /// Metadata URLs of an issuer given with `--issuer`, in the order they are tried: RFC 8414
@@ -458,18 +481,10 @@ pub fn discovery_urls(target: &reqwest::Url) -> Vec<reqwest::Url> {
 /// a terminating `/`), then OpenID Connect Discovery 1.0 §4 appends its suffix to the issuer.
 /// An issuer has no query or fragment (RFC 8414 §2), so none is carried over.
 pub fn issuer_metadata_urls(issuer: &reqwest::Url) -> [reqwest::Url; 2] {
-    let path = issuer.path().trim_end_matches('/');
     [
-        format!("{OAUTH_SERVER_METADATA}{path}"),
-        format!("{path}{OPENID_CONFIGURATION}"),
+        well_known_inserted(issuer, OAUTH_SERVER_METADATA),
+        well_known_appended(issuer, OPENID_CONFIGURATION),
     ]
-    .map(|path| {
-        let mut url = issuer.clone();
-        url.set_path(&path);
-        url.set_query(None);
-        url.set_fragment(None);
-        url
-    })
 }
 
 /// The same URL over plain http on port 80, for an https URL not on port 80.

@@ -12,7 +12,10 @@ pub mod challenge;
 
 use serde_json::{json, Map, Value};
 
-use crate::exec::{Executor, Observation, OAUTH_SERVER_METADATA, OPENID_CONFIGURATION};
+use crate::exec::{
+    well_known_appended, well_known_inserted, Executor, Observation, OAUTH_SERVER_METADATA,
+    OPENID_CONFIGURATION,
+};
 use crate::generate::{Auth, Case, CaseKind, CaseRequest, Expectation};
 use crate::spec::Severity;
 use challenge::Challenge;
@@ -238,38 +241,17 @@ fn initialize_case(revision: Revision) -> Case {
     }
 }
 
-/// `base` with `suffix` inserted between the host and the path (RFC 8414 §3.1, RFC 9728
-/// §3.1); a terminating `/` of the path is dropped first.
-pub fn inserted(base: &reqwest::Url, suffix: &str) -> reqwest::Url {
-    let path = base.path().trim_end_matches('/');
-    let mut url = base.clone();
-    url.set_path(&format!("{suffix}{path}"));
-    url.set_query(None);
-    url.set_fragment(None);
-    url
-}
-
 /// The authorization server metadata URLs clients try for `issuer`, in order (MCP
 /// 2025-11-25, "Authorization Server Metadata Discovery").
 pub fn metadata_urls(issuer: &reqwest::Url) -> Vec<reqwest::Url> {
-    let path = issuer.path().trim_end_matches('/');
-    let mut paths = vec![
-        format!("{OAUTH_SERVER_METADATA}{path}"),
-        format!("{OPENID_CONFIGURATION}{path}"),
+    let mut urls = vec![
+        well_known_inserted(issuer, OAUTH_SERVER_METADATA),
+        well_known_inserted(issuer, OPENID_CONFIGURATION),
     ];
-    if !path.is_empty() {
-        paths.push(format!("{path}{OPENID_CONFIGURATION}"));
+    if !issuer.path().trim_end_matches('/').is_empty() {
+        urls.push(well_known_appended(issuer, OPENID_CONFIGURATION));
     }
-    paths
-        .into_iter()
-        .map(|p| {
-            let mut url = issuer.clone();
-            url.set_path(&p);
-            url.set_query(None);
-            url.set_fragment(None);
-            url
-        })
-        .collect()
+    urls
 }
 
 fn outcome(obs: &Observation) -> (Option<u16>, String) {
@@ -393,7 +375,7 @@ pub async fn discover(
     if !server.path().trim_end_matches('/').is_empty() {
         candidates.push((
             PrmSource::PathInserted,
-            inserted(server, PROTECTED_RESOURCE_METADATA),
+            well_known_inserted(server, PROTECTED_RESOURCE_METADATA),
         ));
     }
     let mut root = server.clone();
@@ -444,7 +426,7 @@ pub async fn discover(
             "authorization server metadata"
         };
         let urls = if chain.legacy {
-            vec![inserted(&issuer_url, OAUTH_SERVER_METADATA)]
+            vec![well_known_inserted(&issuer_url, OAUTH_SERVER_METADATA)]
         } else {
             metadata_urls(&issuer_url)
         };
@@ -511,7 +493,7 @@ mod tests {
     #[test]
     fn protected_resource_metadata_is_path_inserted() {
         assert_eq!(
-            inserted(
+            well_known_inserted(
                 &url("https://mcp.example/public/mcp"),
                 PROTECTED_RESOURCE_METADATA
             )

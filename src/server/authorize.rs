@@ -101,10 +101,8 @@ fn same_redirect(registered: &str, sent: &str, any_port: bool) -> bool {
     let (Ok(mut a), Ok(mut b)) = (url::Url::parse(registered), url::Url::parse(sent)) else {
         return false;
     };
-    let loopback = |u: &url::Url| {
-        u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"))
-    };
-    if !(any_port && loopback(&a) && loopback(&b)) {
+    let loopback = |raw: &str| super::uri::parse_absolute(raw).is_ok_and(|u| u.is_http_loopback());
+    if !(any_port && loopback(registered) && loopback(sent)) {
         return false;
     }
     // Infallible on http URLs with a host.

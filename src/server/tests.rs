@@ -3097,6 +3097,28 @@ async fn discovery_documents_advertise_private_key_jwt_and_its_algorithms() {
     s.shutdown().await;
 }
 
+/// Registers a private_key_jwt client with `key` on a server with `defects`, presents an
+/// assertion signed by `signer`, and checks it gets a token exactly when `accepted` (and
+/// invalid_client otherwise); returns the server, still running.
+async fn assertion_answer(
+    defects: &[Defect],
+    key: &EcKey,
+    signer: &EcKey,
+    accepted: bool,
+) -> RunningServer {
+    let s = defective(defects).await;
+    let m = pkj_client(&s, key).await;
+    let assertion = signer.sign(&assertion_claims(&m.id, &token_url(&s), 300), Some("k"));
+    let r = assertion_token(&s, &assertion).await;
+    assert_eq!(is_token(&r), accepted, "{defects:?}: {r:?}");
+    assert_eq!(
+        is_invalid_client(&r, false),
+        !accepted,
+        "{defects:?}: {r:?}"
+    );
+    s
+}
+
 #[tokio::test]
 async fn defect_token_accepts_unverified_assertion_takes_a_forged_signature() {
     let key = EcKey::generate("k");
@@ -3105,17 +3127,10 @@ async fn defect_token_accepts_unverified_assertion_takes_a_forged_signature() {
         (&[Defect::TokenAcceptsUnverifiedAssertion][..], true),
         (&[][..], false),
     ] {
-        let s = defective(defects).await;
-        let m = pkj_client(&s, &key).await;
-        let forged = forger.sign(&assertion_claims(&m.id, &token_url(&s), 300), Some("k"));
-        let r = assertion_token(&s, &forged).await;
-        assert_eq!(is_token(&r), accepted, "{defects:?}: {r:?}");
-        assert_eq!(
-            is_invalid_client(&r, false),
-            !accepted,
-            "{defects:?}: {r:?}"
-        );
-        s.shutdown().await;
+        assertion_answer(defects, &key, &forger, accepted)
+            .await
+            .shutdown()
+            .await;
     }
 }
 
@@ -3126,16 +3141,7 @@ async fn defect_token_rejects_client_assertion_refuses_a_valid_assertion() {
         (&[Defect::TokenRejectsClientAssertion][..], false),
         (&[][..], true),
     ] {
-        let s = defective(defects).await;
-        let m = pkj_client(&s, &key).await;
-        let valid = key.sign(&assertion_claims(&m.id, &token_url(&s), 300), Some("k"));
-        let r = assertion_token(&s, &valid).await;
-        assert_eq!(is_token(&r), accepted, "{defects:?}: {r:?}");
-        assert_eq!(
-            is_invalid_client(&r, false),
-            !accepted,
-            "{defects:?}: {r:?}"
-        );
+        let s = assertion_answer(defects, &key, &key, accepted).await;
         // Secrets still work.
         let c = cc_client(&s, "client_secret_basic").await;
         assert!(is_token(
